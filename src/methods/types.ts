@@ -1,0 +1,59 @@
+import type { ModelAdapter, RgbImage } from '../core/types.js';
+
+/** How the image is resized to each size of a schedule. */
+export type InputResize = 'bilinear' | 'bicubic';
+
+/** Which class to explain: the model's prediction, a class index or a label name. */
+export type TargetSpec = 'predicted' | number | string;
+
+/** Options shared by every saliency method. */
+export interface ExplainOptions {
+  /** Class to explain (default: the class predicted at the base size). */
+  target?: TargetSpec;
+  /** Layer κ (default: the model's last convolutional block). */
+  layer?: string;
+  /** Interpolation used to resize the input image (default `bilinear`). */
+  inputResize?: InputResize;
+  /** Called after each forward pass with a short message, for progress bars. */
+  onProgress?: (done: number, total: number, message: string) => void;
+}
+
+/** The class a map explains. */
+export interface TargetInfo {
+  readonly index: number;
+  readonly label?: string;
+  /** Softmax probability at the base size. */
+  readonly probability: number;
+  /** Raw logit at the base size. */
+  readonly logit: number;
+}
+
+/** What every method returns. */
+export interface SaliencyResult {
+  /** Method name, e.g. `cameras`, `gradcam`. */
+  readonly method: string;
+  /** Map normalised to [0, 1], `height × width` row-major (the input image's size). */
+  readonly map: Float32Array;
+  /** The map before normalisation (after ReLU where the method has one). */
+  readonly raw: Float32Array;
+  readonly width: number;
+  readonly height: number;
+  /** Layer κ used (canonical name), when the method uses one. */
+  readonly layer?: string;
+  readonly target: TargetInfo;
+  /** Class predicted at the base size. */
+  readonly predicted: TargetInfo;
+  /** Input sizes (shorter side, px) whose forward passes entered the map. */
+  readonly sizesUsed: readonly number[];
+  /** Sizes skipped because the prediction changed there. */
+  readonly sizesRejected: readonly number[];
+  /** Wall time in milliseconds. */
+  readonly ms: number;
+}
+
+/** A saliency method: a model, an image and options in, a map out. */
+export type SaliencyMethod<O extends ExplainOptions = ExplainOptions> = (
+  model: ModelAdapter,
+  image: RgbImage,
+  options?: O,
+) => Promise<SaliencyResult>;
