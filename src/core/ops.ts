@@ -12,6 +12,19 @@ export interface ConvOptions {
   bias?: tf.Tensor1D;
 }
 
+/**
+ * Applies `forward` to `x` with a gradient to `x` alone given by `backward`. Weights are captured
+ * as constants by the closures, so the tape never asks for their gradients.
+ */
+function withInputGradient<T extends tf.Tensor>(x: T, forward: (x: T) => T, backward: (dy: T) => tf.Tensor): T {
+  type Custom = Parameters<typeof tf.customGrad>[0];
+  const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: forward(args[0] as T),
+    gradFunc: (dy: tf.Tensor) => backward(dy as T),
+  })) as unknown as Custom);
+  return op(x) as T;
+}
+
 function pair(v: [number, number] | undefined): [number, number] {
   return v ?? [1, 1];
 }
@@ -60,7 +73,7 @@ function spreadGradient(
   if (sy > 1 || sx > 1) {
     // Insert stride-1 zeros between gradient samples.
     g = dy.reshape([1, h, 1, w, 1, c]);
-    g = tf.pad(g as unknown as tf.Tensor6D, [[0, 0], [0, 0], [0, sy - 1], [0, 0], [0, sx - 1], [0, 0]]).reshape([
+    g = tf.pad(g, [[0, 0], [0, 0], [0, sy - 1], [0, 0], [0, sx - 1], [0, 0]]).reshape([
       1,
       h * sy,
       w * sx,
@@ -97,24 +110,21 @@ export function conv2dInputGrad(x: tf.Tensor4D, filter: tf.Tensor4D, opts: ConvO
   const [, inH, inW] = x.shape;
   const pads = explicitPads(opts.pad ?? 'valid', inH, inW, kh, kw, strides, dilations);
   const bias = opts.bias;
-  const op = tf.customGrad((xin: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
-    const value = tf.fused.conv2d({
-      x: xin as tf.Tensor4D,
+  const forward = (xin: tf.Tensor4D) =>
+    tf.fused.conv2d({
+      x: xin,
       filter,
       strides,
       pad: pads[0][0] === 0 && pads[0][1] === 0 && pads[1][0] === 0 && pads[1][1] === 0 ? 'valid' : [[0, 0], pads[0], pads[1], [0, 0]],
       dilations,
       bias,
     });
-    const gradFunc = (dy: tf.Tensor) => {
-      const spread = spreadGradient(dy as tf.Tensor4D, inH, inW, kh, kw, strides, dilations, pads);
-      const flipped = tf.reverse(filter, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
-      return tf.conv2d(spread, flipped, 1, 'valid', 'NHWC', dilations);
-    };
-    return { value, gradFunc };
-  });
-  return op(x) as tf.Tensor4D;
+  const backward = (dy: tf.Tensor4D) => {
+    const spread = spreadGradient(dy, inH, inW, kh, kw, strides, dilations, pads);
+    const flipped = tf.reverse(filter, [0, 1]).transpose([0, 1, 3, 2]) as tf.Tensor4D;
+    return tf.conv2d(spread, flipped, 1, 'valid', 'NHWC', dilations);
+  };
+  return withInputGradient(x, forward, backward);
 }
 
 /**
@@ -128,39 +138,28 @@ export function depthwiseConv2dInputGrad(x: tf.Tensor4D, filter: tf.Tensor4D, op
   const [, inH, inW] = x.shape;
   const pads = explicitPads(opts.pad ?? 'valid', inH, inW, kh, kw, strides, dilations);
   const bias = opts.bias;
-  const op = tf.customGrad((xin: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
-    const padded =
-      pads[0][0] || pads[0][1] || pads[1][0] || pads[1][1] ? tf.pad(xin as tf.Tensor4D, [[0, 0], pads[0], pads[1], [0, 0]]) : xin;
-    let value = tf.depthwiseConv2d(padded as tf.Tensor4D, filter, strides, 'valid', 'NHWC', dilations);
-    if (bias) value = tf.add(value, bias);
-    const gradFunc = (dy: tf.Tensor) => {
-      const spread = spreadGradient(dy as tf.Tensor4D, inH, inW, kh, kw, strides, dilations, pads);
-      const flipped = tf.reverse(filter, [0, 1]);
-      if (mult === 1) return tf.depthwiseConv2d(spread, flipped as tf.Tensor4D, 1, 'valid', 'NHWC', dilations);
-      // dx_c = Σ_m conv(dy_{c,m}, flip(f_{c,m})): a grouped conv as a dense conv with a block filter.
-      const [sh, sw] = [spread.shape[1], spread.shape[2]];
-      const perM = tf.depthwiseConv2d(
-        spread.reshape([1, sh, sw, c * mult]),
-        flipped.reshape([kh, kw, c * mult, 1]) as tf.Tensor4D,
-        1,
-        'valid',
-        'NHWC',
-        dilations,
-      );
-      return perM.reshape([1, perM.shape[1], perM.shape[2], c, mult]).sum(4);
-    };
-    return { value, gradFunc };
-  });
-  return op(x) as tf.Tensor4D;
+  const forward = (xin: tf.Tensor4D) => {
+    const padded = pads[0][0] || pads[0][1] || pads[1][0] || pads[1][1] ? tf.pad(xin, [[0, 0], pads[0], pads[1], [0, 0]]) : xin;
+    const value = tf.depthwiseConv2d(padded, filter, strides, 'valid', 'NHWC', dilations);
+    return bias ? (tf.add(value, bias) as tf.Tensor4D) : value;
+  };
+  const backward = (dy: tf.Tensor4D) => {
+    const spread = spreadGradient(dy, inH, inW, kh, kw, strides, dilations, pads);
+    const flipped = tf.reverse(filter, [0, 1]) as tf.Tensor4D;
+    if (mult === 1) return tf.depthwiseConv2d(spread, flipped, 1, 'valid', 'NHWC', dilations);
+    // dx_c = Σ_m conv(dy_{c,m}, flip(f_{c,m})): one depthwise pass over all C·mult gradient
+    // channels, then the multiplier axis summed away.
+    const perM = tf.depthwiseConv2d(spread, flipped.reshape([kh, kw, c * mult, 1]) as tf.Tensor4D, 1, 'valid', 'NHWC', dilations);
+    return perM.reshape([1, perM.shape[1], perM.shape[2], c, mult]).sum(4) as tf.Tensor4D;
+  };
+  return withInputGradient(x, forward, backward);
 }
 
 /** Dense layer `x · W + b` (W `[in, out]`) with input gradient only. */
 export function denseInputGrad(x: tf.Tensor2D, kernel: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
-  const op = tf.customGrad((xin: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
-    const value = tf.fused.matMul({ a: xin as tf.Tensor2D, b: kernel, bias });
-    return { value, gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, kernel, false, true) };
-  });
-  return op(x) as tf.Tensor2D;
+  return withInputGradient(
+    x,
+    (xin) => tf.fused.matMul({ a: xin, b: kernel, bias }) as tf.Tensor2D,
+    (dy) => tf.matMul(dy, kernel, false, true),
+  );
 }

@@ -1,8 +1,8 @@
 /**
- * The one TF.js entry point of the library: tfjs-core with its gradients registered.
- * Everything else imports `tf` from here so gradients are always available.
+ * The one TF.js entry point of the library. The umbrella package registers the gradients, the
+ * chained tensor methods and the CPU/WebGL backends on the shared tfjs-core instance (its CommonJS
+ * build under Node, its ES build in bundlers); everything else imports `tf` from here.
  */
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
+import '@tensorflow/tfjs';
 
 export * from '@tensorflow/tfjs-core';

@@ -1,0 +1,51 @@
+import * as tf from './tf.js';
+import type { PreprocessSpec, RgbImage } from './types.js';
+
+/** Names of the built-in preprocessing presets. */
+export type PreprocessPreset = 'tf' | 'unit' | 'torch' | 'caffe';
+
+/**
+ * Built-in presets, as `(x / scale − mean) / std` on 0..255 RGB:
+ * - `tf`: [-1, 1] (x / 127.5 − 1), Keras MobileNet and Inception;
+ * - `unit`: [0, 1] (x / 255);
+ * - `torch`: ImageNet mean/std after [0, 1] scaling, torchvision models;
+ * - `caffe`: BGR with the ImageNet mean subtracted on the 0..255 scale, Keras VGG/ResNet50.
+ */
+export const PREPROCESS_PRESETS: Readonly<Record<PreprocessPreset, PreprocessSpec>> = {
+  tf: { name: 'tf', scale: 127.5, mean: [1, 1, 1], std: [1, 1, 1], bgr: false },
+  unit: { name: 'unit', scale: 255, mean: [0, 0, 0], std: [1, 1, 1], bgr: false },
+  torch: { name: 'torch', scale: 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], bgr: false },
+  caffe: { name: 'caffe', scale: 1, mean: [103.939, 116.779, 123.68], std: [1, 1, 1], bgr: true },
+};
+
+/** Resolves a preset name or passes a spec through; throws on an unknown name. */
+export function resolvePreprocess(p: PreprocessPreset | string | PreprocessSpec): PreprocessSpec {
+  if (typeof p !== 'string') return p;
+  const spec = (PREPROCESS_PRESETS as Record<string, PreprocessSpec>)[p];
+  if (!spec) throw new Error(`unknown preprocess preset "${p}" (expected one of ${Object.keys(PREPROCESS_PRESETS).join(', ')})`);
+  return spec;
+}
+
+/** Converts an RGB(A) image to a float tensor `[1, H, W, 3]` on the 0..255 scale (alpha dropped). */
+export function imageToTensor(image: RgbImage): tf.Tensor4D {
+  const { width, height, channels, data } = image;
+  if (!(width > 0 && height > 0) || (channels !== 3 && channels !== 4) || data.length !== width * height * channels) {
+    throw new Error(`image data does not match ${width}×${height}×${channels}`);
+  }
+  const rgb = new Float32Array(width * height * 3);
+  for (let i = 0, j = 0; i < rgb.length; i += 3, j += channels) {
+    rgb[i] = data[j];
+    rgb[i + 1] = data[j + 1];
+    rgb[i + 2] = data[j + 2];
+  }
+  return tf.tensor4d(rgb, [1, height, width, 3]);
+}
+
+/** Applies a preprocessing spec to a `[1, H, W, 3]` tensor on the 0..255 RGB scale. */
+export function normalizeInput(x: tf.Tensor4D, spec: PreprocessSpec): tf.Tensor4D {
+  return tf.tidy(() => {
+    // mean/std are given in the model's channel order, so flip first.
+    const v: tf.Tensor4D = spec.bgr ? tf.reverse(x, 3) : x;
+    return tf.div(tf.sub(tf.div(v, spec.scale), tf.tensor1d([...spec.mean])), tf.tensor1d([...spec.std]));
+  });
+}
