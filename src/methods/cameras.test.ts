@@ -1,0 +1,159 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '../core/tf.js';
+import { cameras, camerasSizes } from './cameras.js';
+import { gradcam } from './gradcam.js';
+import { refBilinear, toyModel } from '../testing/toy-model.js';
+
+/** A seeded image, channel 0 around 1 and channel 1 around 0 so class 0 wins at the base size. */
+function image(h: number, w: number): Float64Array {
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const x = new Float64Array(h * w * 3);
+  for (let i = 0; i < h * w; i++) {
+    x[i * 3] = 0.5 + rnd();
+    x[i * 3 + 1] = rnd() - 0.5;
+    x[i * 3 + 2] = rnd();
+  }
+  return x;
+}
+
+/** Algorithm 1 for the toy model, computed by hand in float64. */
+function handCameras(x: Float64Array, H: number, W: number, sizes: number[], g: [number, number]): Float64Array {
+  const aSum = new Float64Array(H * W * 2);
+  const gSum = [0, 0];
+  for (const s of sizes) {
+    const r = refBilinear(x, H, W, 3, s, s);
+    const h = s / 2;
+    const a = new Float64Array(h * h * 2);
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < h; j++)
+        for (let k = 0; k < 2; k++) {
+          const v = (yy: number, xx: number) => r[(yy * s + xx) * 3 + k];
+          a[(i * h + j) * 2 + k] = (v(2 * i, 2 * j) + v(2 * i + 1, 2 * j) + v(2 * i, 2 * j + 1) + v(2 * i + 1, 2 * j + 1)) / 4;
+        }
+    const up = refBilinear(a, h, h, 2, H, W);
+    up.forEach((v, i) => (aSum[i] += v));
+    // d logit / d A is constant: the coefficient over the number of positions.
+    gSum[0] += g[0] / (h * h);
+    gSum[1] += g[1] / (h * h);
+  }
+  const n = sizes.length;
+  const map = new Float64Array(H * W);
+  for (let i = 0; i < H * W; i++) map[i] = Math.max(0, (aSum[i * 2] / n) * (gSum[0] / n) + (aSum[i * 2 + 1] / n) * (gSum[1] / n));
+  return map;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('CAMERAS, Algorithm 1', () => {
+  const H = 8;
+  const W = 8;
+  const x = image(H, W);
+  let input: tf.Tensor4D;
+  const model = toyModel(0.045);
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    input = tf.tensor4d(Float32Array.from(x), [1, H, W, 3]);
+  });
+
+  it('matches the map computed by hand, and rejects the size whose prediction changes', async () => {
+    const before = tf.memory().numTensors;
+    const r = await cameras(model, input, { sizes: [8, 12, 16] });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.sizesUsed).toEqual([8, 12]);
+    expect(r.sizesRejected).toEqual([16]);
+    expect(r.predicted.index).toBe(0);
+    expect(r.target.index).toBe(0);
+    expect([r.width, r.height]).toEqual([W, H]);
+    const hand = handCameras(x, H, W, [8, 12], [2, -1]);
+    expect(maxAbsDiff(r.raw, hand)).toBeLessThan(1e-5);
+    const lo = Math.min(...hand);
+    const hi = Math.max(...hand);
+    expect(maxAbsDiff(r.map, hand.map((v) => (v - lo) / (hi - lo)))).toBeLessThan(1e-4);
+    expect(Math.max(...r.map)).toBeCloseTo(1, 6);
+  });
+
+  it('uses every size when the prediction check is off', async () => {
+    const r = await cameras(model, input, { sizes: [8, 12, 16], checkPrediction: false });
+    expect(r.sizesUsed).toEqual([8, 12, 16]);
+    expect(maxAbsDiff(r.raw, handCameras(x, H, W, [8, 12, 16], [2, -1]))).toBeLessThan(1e-5);
+  });
+
+  it('keeps the check against the base prediction when a target class is given', async () => {
+    const byIndex = await cameras(model, input, { sizes: [8, 12, 16], target: 1 });
+    expect(byIndex.sizesUsed).toEqual([8, 12]);
+    expect(byIndex.target.index).toBe(1);
+    expect(byIndex.predicted.index).toBe(0);
+    expect(maxAbsDiff(byIndex.raw, handCameras(x, H, W, [8, 12], [0, 0.5]))).toBeLessThan(1e-5);
+    const byLabel = await cameras(model, input, { sizes: [8, 12, 16], target: 'one' });
+    expect(Array.from(byLabel.raw)).toEqual(Array.from(byIndex.raw));
+    expect(byLabel.target.label).toBe('one');
+  });
+
+  it('gives an all-zero map, not NaN, when nothing is salient', async () => {
+    // Channel 0 zero, channel 1 one: for class 0, Σ Ā·W̄ = 1·(−1/hw) < 0 everywhere, so ReLU leaves zeros.
+    const flat = tf.tensor4d(Float32Array.from({ length: H * W * 3 }, (_, i) => (i % 3 === 1 ? 1 : 0)), [1, H, W, 3]);
+    const r = await cameras(model, flat, { sizes: [8, 12], target: 0 });
+    flat.dispose();
+    expect(r.map.every((v) => v === 0)).toBe(true);
+    expect(r.raw.every((v) => v === 0)).toBe(true);
+  });
+
+  it('bounds memory with channel blocks without changing the map', async () => {
+    const whole = await cameras(model, input, { sizes: [8, 12] });
+    const blocked = await cameras(model, input, { sizes: [8, 12], blockBudget: 1 });
+    expect(maxAbsDiff(whole.raw, blocked.raw)).toBeLessThan(1e-6);
+  });
+
+  it('reports progress once per forward pass', async () => {
+    const seen: string[] = [];
+    await cameras(model, input, { sizes: [8, 12, 16], onProgress: (d, n, m) => seen.push(`${d}/${n} ${m}`) });
+    expect(seen).toHaveLength(3);
+    expect(seen[2]).toMatch(/^3\/3 size 16/);
+  });
+
+  it('rejects bad input with clear errors and leaks nothing', async () => {
+    const before = tf.memory().numTensors;
+    await expect(cameras(model, input, { target: 7 })).rejects.toThrow(/out of range/);
+    await expect(cameras(model, input, { target: 'three' })).rejects.toThrow(/unknown label/);
+    await expect(cameras(model, input, { layer: 'nope' })).rejects.toThrow(/unknown layer/);
+    await expect(cameras(model, input, { sizes: [0] })).rejects.toThrow(/invalid size/);
+    const bad = tf.zeros([1, 8, 8, 2]) as tf.Tensor4D;
+    await expect(cameras(model, bad)).rejects.toThrow(/\[1, H, W, 3\]/);
+    bad.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('expands schedules: the authors list and the paper setting', () => {
+    expect(camerasSizes({ ...model, inputSize: 224 })).toEqual([224, 324, 424, 524, 624, 724, 824, 924]);
+    expect(camerasSizes({ ...model, inputSize: 224 }, { schedule: { maxSize: 1000, steps: 7 } })).toEqual([224, 353, 483, 612, 741, 871, 1000]);
+  });
+});
+
+describe('Grad-CAM', () => {
+  it('matches the hand computation: spatially averaged gradients weight the activations', async () => {
+    await tf.setBackend('cpu');
+    const H = 8;
+    const x = image(H, H);
+    const input = tf.tensor4d(Float32Array.from(x), [1, H, H, 3]);
+    const before = tf.memory().numTensors;
+    const r = await gradcam(toyModel(0.045), input);
+    expect(tf.memory().numTensors).toBe(before);
+    // At the base size A is the 4×4 pool of the input; α = (2, −1)/16.
+    const a = new Float64Array(16);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) {
+        const v = (k: number) => (x[((2 * i) * H + 2 * j) * 3 + k] + x[((2 * i + 1) * H + 2 * j) * 3 + k] + x[((2 * i) * H + 2 * j + 1) * 3 + k] + x[((2 * i + 1) * H + 2 * j + 1) * 3 + k]) / 4;
+        a[i * 4 + j] = Math.max(0, (2 * v(0) - v(1)) / 16);
+      }
+    const hand = refBilinear(a, 4, 4, 1, H, H);
+    expect(maxAbsDiff(r.raw, hand)).toBeLessThan(1e-5);
+    expect(r.sizesUsed).toEqual([8]);
+    input.dispose();
+  });
+});

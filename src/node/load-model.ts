@@ -1,0 +1,199 @@
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ModelAdapter, PreprocessSpec } from '../core/types.js';
+import { resolvePreprocess, type PreprocessPreset } from '../core/preprocess.js';
+import { ZOO, parseLabels, type ModelFile, type ModelManifest } from '../models/manifest.js';
+import { LayersModelAdapter, loadLayersModelFromArtifacts } from '../models/layers-adapter.js';
+import { readLayersArtifacts, type FileReader } from '../models/tfjs-artifacts.js';
+import { ModelError, fetchBytes, joinUrl, resolveInside, resolveZooFile, safeRelativePath } from './model-store.js';
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** Override the manifest's input normalisation. */
+  preprocess?: PreprocessPreset | PreprocessSpec;
+  /** A labels file (JSON array/object or one per line) overriding the manifest's. */
+  labelsFile?: string;
+  /** Override the native input size. */
+  inputSize?: number;
+  /**
+   * Forward engine for ONNX models: `onnxruntime` runs the passes before the layer in
+   * onnxruntime-node (native kernels), `tfjs` runs everything in TF.js; `auto` (default) picks
+   * onnxruntime when it loads.
+   */
+  onnxEngine?: 'auto' | 'onnxruntime' | 'tfjs';
+  /** Called with human-readable notes (e.g. labels that could not be found). */
+  onWarning?: (message: string) => void;
+}
+
+/** Folder of the package's embedded models (`models/` at the package root). */
+export function embeddedModelsDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'models');
+}
+
+/** Names `loadModel` accepts besides paths and URLs. */
+export function zooNames(): string[] {
+  return ['scenes', ...Object.keys(ZOO)];
+}
+
+function isUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s);
+}
+
+function folderReader(dir: string): FileReader {
+  return async (rel) => {
+    const file = resolveInside(dir, rel, `model folder ${dir}`);
+    try {
+      return await fsp.readFile(file);
+    } catch (e) {
+      throw new ModelError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  };
+}
+
+function urlReader(modelUrl: string): FileReader {
+  return async (rel) => fetchBytes(rel === 'model.json' ? modelUrl : joinUrl(modelUrl.replace(/[^/]*$/, ''), safeRelativePath(rel, modelUrl)));
+}
+
+async function readManifestFile(dir: string): Promise<Partial<ModelManifest> | undefined> {
+  const file = path.join(dir, 'cameras.json');
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as Partial<ModelManifest>;
+  } catch (e) {
+    throw new ModelError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+async function labelsFromFile(file: string): Promise<string[]> {
+  try {
+    return parseLabels(await fsp.readFile(file, 'utf8'));
+  } catch (e) {
+    throw new ModelError(`labels file ${file}: ${(e as Error).message}`);
+  }
+}
+
+interface Resolved {
+  manifest: Partial<ModelManifest> & { name: string };
+  labels?: readonly string[];
+}
+
+async function zooLabels(m: ModelManifest, warn: (s: string) => void): Promise<readonly string[] | undefined> {
+  if (!m.labels) return undefined;
+  if (Array.isArray(m.labels)) return m.labels as readonly string[];
+  const file = m.labels as ModelFile;
+  const rel = safeRelativePath(path.posix.join(m.name, file.path), 'zoo labels');
+  try {
+    return parseLabels(new TextDecoder().decode(await resolveZooFile(rel, file, file.url)));
+  } catch (e) {
+    warn(`labels for ${m.name} unavailable, classes will be shown by index (${(e as Error).message})`);
+    return undefined;
+  }
+}
+
+async function buildAdapter(
+  format: ModelManifest['format'],
+  bytesOrReader: Uint8Array | FileReader,
+  r: Resolved,
+  opts: LoadModelOptions,
+): Promise<ModelAdapter> {
+  const labels = opts.labelsFile ? await labelsFromFile(opts.labelsFile) : r.labels;
+  const pre = opts.preprocess ?? r.manifest.preprocess;
+  const preprocess = pre ? resolvePreprocess(pre) : undefined;
+  const inputSize = opts.inputSize ?? r.manifest.inputSize;
+  if (format === 'tfjs-layers') {
+    const artifacts = await readLayersArtifacts(bytesOrReader as FileReader, r.manifest.name);
+    let model;
+    try {
+      model = await loadLayersModelFromArtifacts(artifacts);
+    } catch (e) {
+      throw new ModelError(`${r.manifest.name}: cannot build the TF.js model (${(e as Error).message})`);
+    }
+    return new LayersModelAdapter(model, {
+      name: r.manifest.name,
+      labels,
+      preprocess: preprocess ?? resolvePreprocess('tf'),
+      inputSize,
+      layer: r.manifest.layer,
+    });
+  }
+  const bytes = bytesOrReader as Uint8Array;
+  const common = { name: r.manifest.name, labels, preprocess, inputSize, layer: r.manifest.layer };
+  if (format === 'onnx') {
+    const engine = opts.onnxEngine ?? 'auto';
+    if (engine !== 'tfjs') {
+      try {
+        const ort = await import('./onnx-runtime.js');
+        return await ort.loadOnnxModelWithOrt(bytes, common);
+      } catch (e) {
+        if (engine === 'onnxruntime') throw e;
+        opts.onWarning?.(`onnxruntime-node unavailable, using TF.js for the forward passes (${(e as Error).message})`);
+      }
+    }
+    const onnx = await import('../models/onnx/index.js');
+    return onnx.loadOnnxModel(bytes, common);
+  }
+  const tflite = await import('../models/tflite/index.js');
+  return tflite.loadTfliteModel(bytes, common);
+}
+
+function formatOf(p: string): ModelManifest['format'] | undefined {
+  const lower = p.toLowerCase().replace(/[?#].*$/, '');
+  if (lower.endsWith('.onnx')) return 'onnx';
+  if (lower.endsWith('.tflite')) return 'tflite';
+  if (lower.endsWith('.json')) return 'tfjs-layers';
+  return undefined;
+}
+
+/**
+ * Loads a model by zoo name (`mobilenet_v1_0.25_224`, `darknet_tiny`, `mobilenet_v2_1.0_224`,
+ * `scenes`), by path (a folder with `model.json`, a `model.json`, an `.onnx` or `.tflite` file) or
+ * by URL. A `cameras.json` beside `model.json` supplies preprocessing, labels and the default layer.
+ */
+export async function loadModel(spec: string, opts: LoadModelOptions = {}): Promise<ModelAdapter> {
+  const warn = opts.onWarning ?? (() => {});
+  const zoo = ZOO[spec];
+  if (zoo) {
+    const modelRel = safeRelativePath(path.posix.join(zoo.name, zoo.model.path), 'zoo model');
+    const labels = await zooLabels(zoo, warn);
+    const r: Resolved = { manifest: zoo, labels };
+    if (zoo.format === 'tfjs-layers') {
+      const reader: FileReader = async (rel) =>
+        rel === 'model.json'
+          ? resolveZooFile(modelRel, zoo.model, zoo.url)
+          : resolveZooFile(safeRelativePath(path.posix.join(zoo.name, rel), zoo.name), {}, zoo.url ? joinUrl(zoo.url.replace(/[^/]*$/, ''), rel) : undefined);
+      return buildAdapter('tfjs-layers', reader, r, opts);
+    }
+    return buildAdapter(zoo.format, await resolveZooFile(modelRel, zoo.model, zoo.url), r, opts);
+  }
+  if (spec === 'scenes') return loadModel(path.join(embeddedModelsDir(), 'scenes'), opts);
+  if (isUrl(spec)) {
+    const format = formatOf(spec);
+    if (!format) throw new ModelError(`${spec}: cannot tell the model format (expected model.json, .onnx or .tflite)`);
+    const name = decodeURIComponent(new URL(spec).pathname.split('/').filter(Boolean).slice(-2).join('/'));
+    const r: Resolved = { manifest: { name } };
+    return buildAdapter(format, format === 'tfjs-layers' ? urlReader(spec) : await fetchBytes(spec), r, opts);
+  }
+  if (!fs.existsSync(spec)) {
+    throw new ModelError(`unknown model "${spec}": not a file or folder, and not in the zoo (${zooNames().join(', ')})`);
+  }
+  const stat = fs.statSync(spec);
+  const dir = stat.isDirectory() ? spec : path.dirname(spec);
+  const format = stat.isDirectory() ? 'tfjs-layers' : formatOf(spec);
+  if (!format) throw new ModelError(`${spec}: unknown model format (expected a folder with model.json, model.json, .onnx or .tflite)`);
+  const manifest = (await readManifestFile(dir)) ?? {};
+  const name = manifest.name ?? (stat.isDirectory() ? path.basename(path.resolve(spec)) : path.basename(spec).replace(/\.(onnx|tflite)$/i, ''));
+  let labels: readonly string[] | undefined;
+  if (Array.isArray(manifest.labels)) labels = manifest.labels;
+  else if (manifest.labels) labels = await labelsFromFile(resolveInside(dir, (manifest.labels as ModelFile).path, `${dir}/cameras.json labels`));
+  const r: Resolved = { manifest: { ...manifest, name }, labels };
+  if (format === 'tfjs-layers') {
+    const base = stat.isDirectory() ? spec : path.dirname(spec);
+    const jsonName = stat.isDirectory() ? 'model.json' : path.basename(spec);
+    const reader = folderReader(base);
+    return buildAdapter('tfjs-layers', (rel) => reader(rel === 'model.json' ? jsonName : rel), r, opts);
+  }
+  if (stat.size === 0) throw new ModelError(`${spec}: empty file`);
+  return buildAdapter(format, await fsp.readFile(spec), r, opts);
+}

@@ -1,0 +1,159 @@
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import type { ModelFile } from '../models/manifest.js';
+import { ModelError, safeRelativePath } from '../models/safe-path.js';
+
+export { ModelError, safeRelativePath };
+
+/** Root of the cache: `$CAMERAS_HOME`, default `~/.cache/cameras`. */
+export function camerasHome(): string {
+  return process.env.CAMERAS_HOME || path.join(os.homedir(), '.cache', 'cameras');
+}
+
+/** The mirror (`$CAMERAS_MODEL_MIRROR`): a folder or a base URL laid out as `<name>/model.json`. */
+export function modelMirror(): string | undefined {
+  return process.env.CAMERAS_MODEL_MIRROR || undefined;
+}
+
+/** Resolves `rel` under `root`, refusing anything that would land outside it. */
+export function resolveInside(root: string, rel: string, what: string): string {
+  const safe = safeRelativePath(rel, what);
+  const full = path.resolve(root, safe);
+  const rootAbs = path.resolve(root);
+  if (full !== rootAbs && !full.startsWith(rootAbs + path.sep)) throw new ModelError(`${what}: "${rel}" points outside ${root}`);
+  return full;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Throws unless `bytes` match the file's declared size and hash. */
+export function verifyBytes(bytes: Uint8Array, file: Pick<ModelFile, 'size' | 'sha256'>, what: string): void {
+  if (file.size !== undefined && bytes.byteLength !== file.size) {
+    throw new ModelError(`${what}: ${bytes.byteLength} bytes, expected ${file.size}`);
+  }
+  if (file.sha256 && sha256(bytes) !== file.sha256.toLowerCase()) throw new ModelError(`${what}: SHA-256 mismatch (corrupt or altered file)`);
+}
+
+/**
+ * Writes `bytes` to `dest` atomically: a unique temporary file in the same folder, then a rename.
+ * Concurrent writers of the same file each rename a complete copy, so readers never see a partial
+ * one; the temporary file is removed on any failure.
+ */
+export async function writeAtomic(dest: string, bytes: Uint8Array): Promise<void> {
+  await fsp.mkdir(path.dirname(dest), { recursive: true });
+  const tmp = `${dest}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    await fsp.writeFile(tmp, bytes);
+    await fsp.rename(tmp, dest);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Options of {@link fetchBytes}. */
+export interface FetchOptions {
+  /** Largest response accepted, bytes (default 2 GiB). */
+  maxBytes?: number;
+  /** Milliseconds before giving up (default 120 s). */
+  timeoutMs?: number;
+}
+
+/** Downloads a URL fully into memory, with a size cap and a timeout; HTTP errors throw. */
+export async function fetchBytes(url: string, opts: FetchOptions = {}): Promise<Uint8Array> {
+  const maxBytes = opts.maxBytes ?? 2 ** 31;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 120_000), redirect: 'follow' });
+  } catch (e) {
+    throw new ModelError(`download failed: ${url}: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw new ModelError(`download failed: ${url}: HTTP ${res.status}`);
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) throw new ModelError(`download refused: ${url} is ${declared} bytes (limit ${maxBytes})`);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw new ModelError(`download refused: ${url} exceeds ${maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    throw new ModelError(`download interrupted: ${url}: ${(e as Error).message}`);
+  }
+  if (Number.isFinite(declared) && total !== declared) throw new ModelError(`download interrupted: ${url}: got ${total} of ${declared} bytes`);
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.byteLength;
+  }
+  return out;
+}
+
+function isUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s);
+}
+
+/** Joins a base URL and a relative path. */
+export function joinUrl(base: string, rel: string): string {
+  return new URL(rel, base.endsWith('/') ? base : `${base}/`).toString();
+}
+
+/**
+ * Finds one file of a zoo model: `rel` is its path relative to the mirror root (`<name>/model.json`,
+ * `labels/x.json`). Order: the cache, the mirror (a folder is read in place; a URL is downloaded into
+ * the cache), then `publicUrl`. Every file is checked against its size/hash; downloads are written
+ * atomically. Returns the file's bytes.
+ */
+export async function resolveZooFile(rel: string, file: Pick<ModelFile, 'size' | 'sha256'>, publicUrl?: string): Promise<Uint8Array> {
+  const cached = resolveInside(path.join(camerasHome(), 'models'), rel, 'cache');
+  const tried: string[] = [];
+  if (fs.existsSync(cached)) {
+    const bytes = await fsp.readFile(cached);
+    try {
+      verifyBytes(bytes, file, cached);
+      return bytes;
+    } catch {
+      // A stale or damaged cache entry is replaced below.
+      tried.push(`${cached} (failed its check)`);
+    }
+  }
+  const mirror = modelMirror();
+  const sources: string[] = [];
+  if (mirror && !isUrl(mirror)) {
+    const local = resolveInside(mirror, rel, 'mirror');
+    if (fs.existsSync(local)) {
+      const bytes = await fsp.readFile(local);
+      verifyBytes(bytes, file, local);
+      return bytes;
+    }
+    tried.push(local);
+  } else if (mirror) {
+    sources.push(joinUrl(mirror, rel));
+  }
+  if (publicUrl) sources.push(publicUrl);
+  let lastError: Error | undefined;
+  for (const url of sources) {
+    try {
+      const bytes = await fetchBytes(url);
+      verifyBytes(bytes, file, url);
+      await writeAtomic(cached, bytes);
+      return bytes;
+    } catch (e) {
+      lastError = e as Error;
+      tried.push(url);
+    }
+  }
+  throw new ModelError(
+    `cannot get ${rel}: tried ${tried.join(', ') || 'nothing'}${lastError ? ` (${lastError.message})` : ''}. ` +
+      'Set CAMERAS_MODEL_MIRROR to a folder or URL holding the model, or connect to the internet.',
+  );
+}
