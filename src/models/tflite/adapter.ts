@@ -1,5 +1,6 @@
 import * as tf from '../../core/tf.js';
 import type { HeadOutput, LayerInfo, ModelAdapter, PreprocessSpec, SplitModel } from '../../core/types.js';
+import { embeddedLabels } from './embedded-labels.js';
 import { TfliteGraph } from './graph.js';
 import { TensorType, parseTflite, type ModelDef, type TensorDef } from './schema.js';
 
@@ -10,6 +11,7 @@ export interface TfliteModelOptions {
   /**
    * Class names. Either one per output class, or one fewer when the model has a leading
    * background class (1001-class ImageNet models): `background` is then prepended.
+   * Default: a label file packed into the `.tflite` (TFLite metadata), when there is one.
    */
   readonly labels?: readonly string[];
   /** Input normalisation (default: derived from the input tensor's quantisation). */
@@ -47,6 +49,11 @@ function resolveLabels(labels: readonly string[] | undefined, classes: number): 
   throw new Error(`TFLite model has ${classes} classes but ${labels.length} labels were given`);
 }
 
+function classCount(def: ModelDef, graph: TfliteGraph): number {
+  const shape = def.tensors[graph.logitsIndex].shape;
+  return shape[shape.length - 1];
+}
+
 class TfliteModel implements ModelAdapter {
   readonly inputSize: number;
   readonly labels?: readonly string[];
@@ -65,8 +72,7 @@ class TfliteModel implements ModelAdapter {
     if (input.shape.length !== 4) throw new Error(`TFLite model input ${input.name} has shape [${input.shape.join(', ')}]; expected NHWC`);
     this.inputSize = input.shape[1];
     this.preprocess = options.preprocess ?? preprocessFromInput(input);
-    const logits = def.tensors[graph.logitsIndex];
-    this.labels = resolveLabels(options.labels, logits.shape[logits.shape.length - 1]);
+    this.labels = resolveLabels(options.labels, classCount(def, graph));
 
     this.layers = [];
     const aliasCount = new Map<string, number>();
@@ -185,7 +191,9 @@ export function loadTfliteModel(bytes: Uint8Array, options: TfliteModelOptions =
   const def = parseTflite(bytes);
   const graph = new TfliteGraph(def);
   try {
-    return new TfliteModel(options.name ?? (def.description && def.description !== 'MLIR Converted.' ? def.description : 'tflite'), def, graph, options);
+    const labels = options.labels ?? embeddedLabels(bytes, classCount(def, graph));
+    const name = options.name ?? (def.description && def.description !== 'MLIR Converted.' ? def.description : 'tflite');
+    return new TfliteModel(name, def, graph, { ...options, labels });
   } catch (e) {
     graph.dispose();
     throw e;

@@ -38,6 +38,7 @@ function halfToFloat(h: number): number {
 /** The stored integers or floats of a constant tensor, before any scale is applied. */
 export function rawValues(t: TensorDef): Float64Array | Float32Array {
   if (!t.data) throw new TfliteFormatError(`tensor ${t.name} has no data`);
+  if (!t.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new TfliteFormatError(`tensor ${t.name} has shape [${t.shape.join(', ')}]`);
   const n = sizeOf(t.shape);
   const width = bytesPerElement(t.type);
   if (width === 0) throw new Error(`TFLite tensor ${t.name}: constant of type ${tensorTypeName(t.type)} is not supported`);
