@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDuration, Progress } from './progress.js';
-import { mergeRuns, parseShard, readRunFile, RunStore, shardItems } from './run-store.js';
+import { mergeRuns, parseShard, processItems, readRunFile, RunStore, shardItems } from './run-store.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'cameras-run-'));
 
@@ -64,6 +64,33 @@ describe('RunStore', () => {
     const dup = path.join(dir, 'dup.jsonl');
     writeFileSync(dup, '{"key":"a"}\n{"key":"a"}\n');
     await expect(RunStore.open(dup)).rejects.toThrow(/twice/);
+  });
+});
+
+describe('processItems', () => {
+  it('stops on an error with finished items stored, and a rerun computes only the rest', async () => {
+    const file = path.join(tmp(), 'r.jsonl');
+    const items = Array.from({ length: 6 }, (_, i) => ({ id: `im${i}`, v: i * i }));
+    const calls: string[] = [];
+    let failAt = 3;
+    const compute = async (it: { id: string; v: number }) => {
+      calls.push(it.id);
+      if (calls.length === failAt) throw new Error('killed');
+      return { value: it.v };
+    };
+    let store = await RunStore.open(file);
+    await expect(processItems(store, items, (i) => i.id, compute)).rejects.toThrow('killed');
+    await store.close();
+    failAt = -1;
+    store = await RunStore.open(file);
+    const seen: [string, boolean][] = [];
+    const r = await processItems(store, items, (i) => i.id, compute, { onItem: (k, s) => seen.push([k, s]) });
+    await store.close();
+    expect(r).toEqual({ computed: 4, skipped: 2 });
+    expect(calls).toEqual(['im0', 'im1', 'im2', 'im2', 'im3', 'im4', 'im5']);
+    expect(seen.filter(([, s]) => s).map(([k]) => k)).toEqual(['im0', 'im1']);
+    const { records } = await readRunFile(file);
+    expect(records).toEqual(items.map((it) => ({ value: it.v, key: it.id })));
   });
 });
 

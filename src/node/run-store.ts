@@ -222,3 +222,40 @@ export async function mergeRuns(files: readonly string[], options: MergeOptions 
   }
   return [...byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => byKey.get(k)!.record);
 }
+
+/** Options of {@link processItems}. */
+export interface ProcessOptions {
+  /** Told about each finished or skipped item. */
+  onItem?: (key: string, skipped: boolean) => void;
+}
+
+/**
+ * The resume loop of a data-set run: for each item in order, skip it when its key is stored,
+ * otherwise compute its record and append it (fsynced) before moving on. An exception stops the
+ * run with everything finished so far stored; running again continues from there.
+ *
+ * @returns How many items were computed now and how many were already stored.
+ */
+export async function processItems<T>(
+  store: RunStore,
+  items: readonly T[],
+  key: (item: T) => string,
+  compute: (item: T) => Promise<Readonly<Record<string, unknown>>>,
+  options: ProcessOptions = {},
+): Promise<{ computed: number; skipped: number }> {
+  let computed = 0;
+  let skipped = 0;
+  for (const item of items) {
+    const k = key(item);
+    if (store.has(k)) {
+      skipped++;
+      options.onItem?.(k, true);
+      continue;
+    }
+    const fields = await compute(item);
+    await store.append({ ...fields, key: k });
+    computed++;
+    options.onItem?.(k, false);
+  }
+  return { computed, skipped };
+}
