@@ -1,4 +1,4 @@
-import { INFERNO_HEX, VIRIDIS_HEX } from './colormap-data.js';
+import { INFERNO_HEX, TURBO_HEX, VIRIDIS_HEX } from './colormap-data.js';
 
 /** Names of the built-in colormaps. */
 export type ColormapName = 'jet' | 'turbo' | 'viridis' | 'inferno' | 'gray';
@@ -34,23 +34,6 @@ function piecewise(seg: Segment, x: number): number {
   return seg[seg.length - 1][1];
 }
 
-/**
- * Turbo (Anton Mikhailov, Google, 2019; Apache-2.0), through the published polynomial
- * approximation by Ruofei Du: a degree-5 polynomial per channel, within about 1/255 of the
- * original table. Unlike viridis its lightness rises then falls: it is a rainbow map.
- */
-const TURBO_COEFFS: readonly (readonly number[])[] = [
-  [0.13572138, 4.6153926, -42.66032258, 132.13108234, -152.94239396, 59.28637943],
-  [0.09140261, 2.19418839, 4.84296658, -14.18503333, 4.27729857, 2.82956604],
-  [0.1066733, 12.64194608, -60.58204836, 110.36276771, -89.90310912, 27.34824973],
-];
-
-function polynomial(coeffs: readonly number[], x: number): number {
-  let y = 0;
-  for (let k = coeffs.length - 1; k >= 0; k--) y = y * x + coeffs[k];
-  return y;
-}
-
 function to8(v: number): number {
   return Math.round(Math.min(1, Math.max(0, v)) * 255);
 }
@@ -64,13 +47,11 @@ function fromHex(hex: string): Uint8Array {
 function build(name: ColormapName): Uint8Array {
   if (name === 'viridis') return fromHex(VIRIDIS_HEX);
   if (name === 'inferno') return fromHex(INFERNO_HEX);
+  if (name === 'turbo') return fromHex(TURBO_HEX);
   const lut = new Uint8Array(256 * 3);
   for (let i = 0; i < 256; i++) {
     const x = i / 255;
-    for (let c = 0; c < 3; c++) {
-      lut[3 * i + c] =
-        name === 'jet' ? to8(piecewise(JET[c], x)) : name === 'turbo' ? to8(polynomial(TURBO_COEFFS[c], x)) : i;
-    }
+    for (let c = 0; c < 3; c++) lut[3 * i + c] = name === 'jet' ? to8(piecewise(JET[c], x)) : i;
   }
   return lut;
 }

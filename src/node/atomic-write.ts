@@ -119,6 +119,7 @@ export class OutputTransaction {
         let backup: string | undefined;
         // Keep a replaced file aside so that a later failure can put it back.
         const existing = await fsp.lstat(s.target).catch(() => undefined);
+        if (existing?.isDirectory()) throw new Error(`OutputTransaction: ${s.target} is a directory`);
         if (existing) {
           backup = tempPathFor(s.target);
           await fsp.rename(s.target, backup);

@@ -148,7 +148,8 @@ export async function readImageBytes(
   };
   let meta: Metadata;
   try {
-    meta = await sharp(input, sharpOptions).metadata();
+    // Header only: lift the limit here so that a bomb gets our precise message below.
+    meta = await sharp(input, { ...sharpOptions, limitInputPixels: false }).metadata();
   } catch (e) {
     throw classify(name, buf, format, e);
   }
