@@ -76,11 +76,9 @@ function looksTruncated(bytes: Uint8Array, format: ImageFormat): boolean {
     for (let i = n - 1; i >= Math.max(0, n - 16); i--) if (bytes[i] === 0x3b) return false;
     return true;
   }
-  if (format === 'webp' || format === 'avif') {
-    if (format === 'webp' && n >= 8) {
-      const riff = new DataView(bytes.buffer, bytes.byteOffset, n).getUint32(4, true);
-      return n < riff + 8;
-    }
+  if (format === 'webp' && n >= 8) {
+    // The RIFF header states the file length.
+    return n < new DataView(bytes.buffer, bytes.byteOffset, n).getUint32(4, true) + 8;
   }
   return false;
 }
