@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { writeFileAtomic } from './atomic-write.js';
 import type { ModelFile } from '../models/manifest.js';
 import { ModelError, safeRelativePath } from '../models/safe-path.js';
 
@@ -39,21 +40,10 @@ export function verifyBytes(bytes: Uint8Array, file: Pick<ModelFile, 'size' | 's
   if (file.sha256 && sha256(bytes) !== file.sha256.toLowerCase()) throw new ModelError(`${what}: SHA-256 mismatch (corrupt or altered file)`);
 }
 
-/**
- * Writes `bytes` to `dest` atomically: a unique temporary file in the same folder, then a rename.
- * Concurrent writers of the same file each rename a complete copy, so readers never see a partial
- * one; the temporary file is removed on any failure.
- */
-export async function writeAtomic(dest: string, bytes: Uint8Array): Promise<void> {
+/** Writes a cache file atomically (see {@link writeFileAtomic}), creating its folder. */
+async function writeAtomic(dest: string, bytes: Uint8Array): Promise<void> {
   await fsp.mkdir(path.dirname(dest), { recursive: true });
-  const tmp = `${dest}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    await fsp.writeFile(tmp, bytes);
-    await fsp.rename(tmp, dest);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(dest, bytes);
 }
 
 /** Options of {@link fetchBytes}. */

@@ -1,0 +1,80 @@
+import type { ModelAdapter } from '../core/types.js';
+import { loadModel, type LoadModelOptions } from '../node/load-model.js';
+import { resolvePreprocess } from '../core/preprocess.js';
+
+/** An error whose message is the whole story: printed as one line, no stack unless --verbose. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Options shared by commands that load a model. */
+export interface ModelCliOptions {
+  model: string;
+  preprocess?: string;
+  labels?: string;
+  inputSize?: string;
+  engine?: string;
+  backend?: string;
+  threads?: string;
+  verbose?: boolean;
+}
+
+/** Prints a note on stderr. */
+export function note(message: string): void {
+  process.stderr.write(`cameras: ${message}\n`);
+}
+
+/** Parses a positive integer option or throws a usage error naming it. */
+export function intOption(value: string | undefined, name: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`${name} must be an integer ≥ ${min}, got "${value}"`, 2);
+  return n;
+}
+
+/** Parses a comma-separated list of sizes. */
+export function sizesOption(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const sizes = value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 8192)) {
+    throw new CliError(`--sizes must be a comma-separated list of whole pixel sizes (1..8192), got "${value}"`, 2);
+  }
+  return sizes;
+}
+
+/** Starts the TF.js backend chosen by --backend (default: fastest available). */
+export async function startBackend(opts: { backend?: string; threads?: string }): Promise<{ backend: string; threads: number }> {
+  const { initBackend } = await import('../node/backend.js');
+  const name = (opts.backend ?? 'auto') as 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(name)) throw new CliError(`--backend must be auto, wasm, cpu or tensorflow, got "${opts.backend}"`, 2);
+  return initBackend(name, { threads: intOption(opts.threads, '--threads') });
+}
+
+/** Loads the model named by --model with the CLI's overrides. */
+export async function modelFromOptions(opts: ModelCliOptions): Promise<ModelAdapter> {
+  const load: LoadModelOptions = {
+    preprocess: opts.preprocess ? resolvePreprocess(opts.preprocess) : undefined,
+    labelsFile: opts.labels,
+    inputSize: intOption(opts.inputSize, '--input-size'),
+    onnxEngine: (opts.engine as LoadModelOptions['onnxEngine']) ?? 'auto',
+    onWarning: note,
+  };
+  if (opts.engine && !['auto', 'onnxruntime', 'tfjs'].includes(opts.engine)) throw new CliError(`--engine must be auto, onnxruntime or tfjs`, 2);
+  try {
+    return await loadModel(opts.model, load);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+/** Renders an error as the one line the user sees. */
+export function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -1,0 +1,200 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import type { ModelAdapter, RgbImage } from '../core/types.js';
+import type { SaliencyResult } from '../methods/types.js';
+import type { CamerasOptions } from '../methods/cameras.js';
+import { getMethod } from '../methods/index.js';
+import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
+import { encodeNpy } from '../node/npy.js';
+import { OutputTransaction } from '../node/atomic-write.js';
+import { overlay, sideBySide, isColormapName, type ColormapName } from '../image/index.js';
+import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
+
+interface ExplainCliOptions extends ModelCliOptions {
+  method: string;
+  target?: string;
+  layer?: string;
+  sizes?: string;
+  maxSize?: string;
+  steps?: string;
+  inputResize: string;
+  checkPrediction: boolean;
+  square?: boolean;
+  out: string;
+  json?: boolean;
+  colormap: string;
+  alpha: string;
+  sideBySide?: boolean;
+  maxPixels?: string;
+  quiet?: boolean;
+}
+
+/** The JSON line printed per image and method. */
+export interface ExplainRecord {
+  image: string;
+  model: string;
+  engine: string;
+  backend: string;
+  method: string;
+  layer?: string;
+  target: { index: number; label?: string; probability: number };
+  predicted: { index: number; label?: string; probability: number };
+  sizesUsed: readonly number[];
+  sizesRejected: readonly number[];
+  mapShape: [number, number];
+  files: { overlay: string; npy: string; rawNpy: string; sideBySide?: string };
+  ms: number;
+}
+
+function methodOptions(o: ExplainCliOptions): CamerasOptions {
+  const sizes = sizesOption(o.sizes);
+  const maxSize = intOption(o.maxSize, '--max-size');
+  const steps = intOption(o.steps, '--steps');
+  if (sizes && (maxSize || steps)) throw new CliError('give either --sizes or --max-size/--steps, not both', 2);
+  if ((maxSize === undefined) !== (steps === undefined)) throw new CliError('--max-size and --steps go together', 2);
+  if (o.inputResize !== 'bilinear' && o.inputResize !== 'bicubic') throw new CliError(`--input-resize must be bilinear or bicubic`, 2);
+  let target: CamerasOptions['target'];
+  if (o.target !== undefined) target = /^\d+$/.test(o.target) ? Number(o.target) : o.target;
+  return {
+    target,
+    layer: o.layer,
+    inputResize: o.inputResize,
+    checkPrediction: o.checkPrediction,
+    square: o.square,
+    ...(sizes ? { sizes } : maxSize ? { schedule: { maxSize, steps: steps! } } : {}),
+  };
+}
+
+function stemOf(file: string): string {
+  return path.basename(file).replace(/\.[^.]+$/, '') || 'image';
+}
+
+async function explainOne(
+  file: string,
+  model: ModelAdapter,
+  methods: string[],
+  o: ExplainCliOptions,
+  backend: string,
+  label: string,
+): Promise<ExplainRecord[]> {
+  const image: RgbImage = await readImage(file, { maxPixels: intOption(o.maxPixels, '--max-pixels') ?? DEFAULT_MAX_PIXELS });
+  const base = methodOptions(o);
+  const results: SaliencyResult[] = [];
+  for (const name of methods) {
+    const onProgress = o.quiet ? undefined : (d: number, n: number, m: string) => note(`${label} ${name}: ${m} [${d}/${n}]`);
+    results.push(await getMethod(name)(model, image, { ...base, onProgress }));
+  }
+  const stem = stemOf(file);
+  const colormap = o.colormap as ColormapName;
+  const alpha = Number(o.alpha);
+  return OutputTransaction.run(async (tx) => {
+    const records: ExplainRecord[] = [];
+    const panels: RgbImage[] = [image];
+    for (const r of results) {
+      const files = {
+        overlay: path.join(o.out, `${stem}.${r.method}.png`),
+        npy: path.join(o.out, `${stem}.${r.method}.npy`),
+        rawNpy: path.join(o.out, `${stem}.${r.method}.raw.npy`),
+      };
+      const ov = overlay(image, r.map, { colormap, alpha });
+      panels.push(ov);
+      await tx.stage(files.overlay, await encodePng(ov));
+      await tx.stage(files.npy, encodeNpy(r.map, [r.height, r.width]));
+      await tx.stage(files.rawNpy, encodeNpy(r.raw, [r.height, r.width]));
+      const t = (x: SaliencyResult['target']) => ({ index: x.index, label: x.label, probability: x.probability });
+      records.push({
+        image: file,
+        model: model.name,
+        engine: model.engine,
+        backend,
+        method: r.method,
+        layer: r.layer,
+        target: t(r.target),
+        predicted: t(r.predicted),
+        sizesUsed: r.sizesUsed,
+        sizesRejected: r.sizesRejected,
+        mapShape: [r.height, r.width],
+        files,
+        ms: Math.round(r.ms),
+      });
+    }
+    if (o.sideBySide) {
+      const sbs = path.join(o.out, `${stem}.compare.png`);
+      await tx.stage(sbs, await encodePng(sideBySide(panels, { labels: ['image', ...results.map((r) => r.method)] })));
+      for (const r of records) r.files.sideBySide = sbs;
+    }
+    return records;
+  });
+}
+
+/** `cameras explain IMAGE...`: maps for one or more images, files written per image all-or-nothing. */
+export function registerExplain(program: Command): void {
+  program
+    .command('explain')
+    .description('compute saliency maps for images and write overlays and .npy maps')
+    .argument('<images...>', 'image files (JPEG, PNG, BMP, WebP, GIF, TIFF)')
+    .option('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite', 'scenes')
+    .option('--method <names>', 'cameras, gradcam, or a comma-separated list', 'cameras')
+    .option('-t, --target <index|label>', 'class to explain (default: the predicted class)')
+    .option('-l, --layer <name>', 'layer κ (default: the last convolutional block; see `cameras layers`)')
+    .option('--sizes <list>', 'input sizes (shorter side, px), e.g. 224,324,424 (default: 224,324,…,924)')
+    .option('--max-size <px>', 'largest size ζm of an evenly spaced schedule (with --steps)')
+    .option('--steps <n>', 'number of sizes N of that schedule (paper: --max-size 1000 --steps 7)')
+    .option('--input-resize <mode>', 'bilinear or bicubic', 'bilinear')
+    .option('--no-check-prediction', 'use every size, even where the prediction changes')
+    .option('--square', 'stretch every size to a square instead of keeping the aspect ratio')
+    .option('--preprocess <preset>', 'override the model input normalisation: torch, tf, caffe or unit')
+    .option('--labels <file>', 'class names file overriding the model\'s')
+    .option('--input-size <px>', 'override the model\'s native input size (the base size)')
+    .option('--engine <name>', 'ONNX forward engine: auto, onnxruntime or tfjs', 'auto')
+    .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
+    .option('--threads <n>', 'WebAssembly threads (default: all cores)')
+    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('--json', 'print one JSON object per image and method on stdout')
+    .option('--colormap <name>', 'jet, turbo, viridis, inferno or gray', 'jet')
+    .option('--alpha <a>', 'overlay opacity of the map, 0..1', '0.5')
+    .option('--side-by-side', 'also write IMAGE.compare.png: the image and every method\'s overlay')
+    .option('--max-pixels <n>', `refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})`)
+    .option('-q, --quiet', 'no progress on stderr')
+    .option('-v, --verbose', 'stack traces on errors')
+    .action(async (images: string[], o: ExplainCliOptions) => {
+      const methods = o.method.split(',').map((m) => m.trim()).filter(Boolean);
+      for (const m of methods) {
+        try {
+          getMethod(m);
+        } catch (e) {
+          throw new CliError(oneLine(e), 2);
+        }
+      }
+      if (!isColormapName(o.colormap)) throw new CliError(`--colormap must be jet, turbo, viridis, inferno or gray`, 2);
+      const alpha = Number(o.alpha);
+      if (!(alpha >= 0 && alpha <= 1)) throw new CliError('--alpha must be between 0 and 1', 2);
+      methodOptions(o);
+      const { backend } = await startBackend(o);
+      const model = await modelFromOptions(o);
+      fs.mkdirSync(o.out, { recursive: true });
+      const failures: string[] = [];
+      try {
+        for (const [i, file] of images.entries()) {
+          try {
+            const records = await explainOne(file, model, methods, o, backend, `[${i + 1}/${images.length} ${path.basename(file)}]`);
+            for (const r of records) {
+              if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+              else note(`${r.image}: ${r.method} → ${r.files.overlay} (class ${r.target.index}${r.target.label ? ` "${r.target.label}"` : ''}, p=${r.target.probability.toFixed(3)}, sizes ${r.sizesUsed.join(',')}, ${r.ms} ms)`);
+            }
+          } catch (e) {
+            if (o.verbose) console.error(e);
+            const msg = oneLine(e);
+            failures.push(file);
+            note(msg.startsWith(file) ? msg : `${file}: ${msg}`);
+            if (e instanceof CliError && e.exitCode === 2) throw e;
+          }
+        }
+      } finally {
+        model.dispose();
+      }
+      if (images.length > 1) note(`${images.length - failures.length} of ${images.length} images done${failures.length ? `; failed: ${failures.join(', ')}` : ''}`);
+      if (failures.length) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { registerExplain } from './explain.js';
+import { registerLayers } from './layers.js';
+import { CliError, oneLine } from './common.js';
+import { ZOO } from '../models/manifest.js';
+
+const program = new Command();
+program
+  .name('cameras')
+  .description('High-resolution, sanity-preserving saliency maps (CAMERAS, CVPR 2021) and baselines')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerExplain(program);
+registerLayers(program);
+program
+  .command('models')
+  .description('list the model zoo')
+  .action(() => {
+    process.stdout.write(`scenes  (embedded; shapes on textured scenes, 10 classes)\n`);
+    for (const m of Object.values(ZOO)) process.stdout.write(`${m.name}  (${m.format}, ${m.inputSize}px, ${m.source ?? ''})\n`);
+  });
+
+const verbose = process.argv.includes('--verbose') || process.argv.includes('-v');
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    if (verbose) console.error(e);
+    process.stderr.write(`cameras: ${oneLine(e)}\n`);
+    process.exitCode = e instanceof CliError ? e.exitCode : 1;
+  }
+}
