@@ -188,7 +188,7 @@ const Conv: OpDef = {
 };
 
 /** Inserts `s - 1` zeros between samples along H and W (the input grid of a transposed conv). */
-function dilateInput(x: tf.Tensor4D, sy: number, sx: number): tf.Tensor4D {
+export function dilateInput(x: tf.Tensor4D, sy: number, sx: number): tf.Tensor4D {
   if (sy === 1 && sx === 1) return x;
   const [, h, w, c] = x.shape;
   const grid = tf.pad(x.reshape([1, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sy - 1], [0, 0], [0, sx - 1], [0, 0]]);

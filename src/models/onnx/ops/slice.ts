@@ -207,22 +207,30 @@ const Gather: OpDef = {
   },
 };
 
-/** Edge and wrap padding along one axis by concatenating border slices. */
-function padByCopies(t: tf.Tensor, axis: number, before: number, after: number, mode: 'edge' | 'wrap'): tf.Tensor {
+/**
+ * Edge, reflect and wrap padding along one axis by concatenating (reversed) border slices:
+ * their gradients are exact (TF.js's MirrorPad gradient drops the reflected contributions).
+ */
+function padByCopies(t: tf.Tensor, axis: number, before: number, after: number, mode: 'edge' | 'reflect' | 'wrap'): tf.Tensor {
   const dim = t.shape[axis];
+  if (mode === 'reflect' && (before >= dim || after >= dim)) throw new Error(`reflect pads must be smaller than the axis size ${dim}`);
+  if (mode === 'wrap' && (before > dim || after > dim)) throw new Error(`wrap pads must not exceed the axis size ${dim}`);
   const take = (start: number, count: number): tf.Tensor => {
     const begin = t.shape.map((_, i) => (i === axis ? start : 0));
     const size = t.shape.map((d, i) => (i === axis ? count : d));
     return tf.slice(t, begin, size);
   };
+  const reps = (n: number): number[] => t.shape.map((_, i) => (i === axis ? n : 1));
   const parts: tf.Tensor[] = [];
   if (before > 0) {
-    if (mode === 'edge') parts.push(tf.tile(take(0, 1), t.shape.map((_, i) => (i === axis ? before : 1))));
+    if (mode === 'edge') parts.push(tf.tile(take(0, 1), reps(before)));
+    else if (mode === 'reflect') parts.push(tf.reverse(take(1, before), [axis]));
     else parts.push(take(dim - before, before));
   }
   parts.push(t);
   if (after > 0) {
-    if (mode === 'edge') parts.push(tf.tile(take(dim - 1, 1), t.shape.map((_, i) => (i === axis ? after : 1))));
+    if (mode === 'edge') parts.push(tf.tile(take(dim - 1, 1), reps(after)));
+    else if (mode === 'reflect') parts.push(tf.reverse(take(dim - 1 - after, after), [axis]));
     else parts.push(take(0, after));
   }
   return parts.length === 1 ? t : tf.concat(parts, axis);
@@ -249,8 +257,7 @@ const Pad: OpDef = {
     const grow = pads.map(([b, e]): [number, number] => [Math.max(0, b), Math.max(0, e)]);
     if (grow.some(([b, e]) => b || e)) {
       if (mode === 'constant') t = tf.pad(t, grow, value);
-      else if (mode === 'reflect') t = tf.mirrorPad(t, grow, 'reflect');
-      else if (mode === 'edge' || mode === 'wrap') grow.forEach(([b, e], a) => (t = b || e ? padByCopies(t, a, b, e, mode) : t));
+      else if (mode === 'edge' || mode === 'reflect' || mode === 'wrap') grow.forEach(([b, e], a) => (t = b || e ? padByCopies(t, a, b, e, mode) : t));
       else throw new Error(`mode "${mode}" is not supported`);
     }
     if (pads.some(([b, e]) => b < 0 || e < 0)) {
