@@ -1,0 +1,252 @@
+/**
+ * `npm run bench`: what a CAMERAS map of a ResNet-50 costs next to its forward passes, per engine.
+ *
+ *   npm run bench -- [--engines tfjs-wasm,onnxruntime] [--threads 2] [--runs 3] [--leak-maps 20]
+ *                    [--image photo.png] [--no-paper] [--sizes 224,324,...] [--json]
+ *
+ * Per engine (each in its own child process, so peak RSS and backend state are the engine's own):
+ * - `camerasMs`: one CAMERAS map at the authors' 8 sizes 224…924, and `camerasPaperMs` at the
+ *   paper's schedule (ζm = 1000, N = 7);
+ * - `forwardOnlyMs` / `forwardOnlyPaperMs`: the model's forward passes alone at the same sizes,
+ *   on the same engine, through the same adapter (the floor);
+ * - `gradcamMs`; achieved GFLOP/s (FLOPs counted from the layers) for the forward passes and the map;
+ * - `peakRssMb`; tensor count and RSS after the first map and after `--leak-maps` maps (must not grow).
+ * Timings are medians of `--runs` runs after one warm-up. The model is the seeded random-weight
+ * ResNet-50 of `bench/resnet50.ts`; `onnxruntime` runs its ONNX export (same weights) for the
+ * passes before the layer and differentiates only the tail in TF.js.
+ */
+import { spawn } from 'node:child_process';
+import * as tf from '../src/core/tf.js';
+import type { ModelAdapter, RgbImage } from '../src/core/types.js';
+import { AUTHORS_SIZES, PAPER_SCHEDULE, scheduleSizes } from '../src/core/schedule.js';
+import { cameras } from '../src/methods/cameras.js';
+import { gradcam } from '../src/methods/gradcam.js';
+import { LayersModelAdapter } from '../src/models/layers-adapter.js';
+import { initBackend, type BackendName } from '../src/node/backend.js';
+import { makeResNetSpec } from './resnet-spec.js';
+import { buildResNetModel, TORCH_PREPROCESS } from './resnet50.js';
+import { resnetToOnnx, onnxBlockOutput } from './resnet-onnx.js';
+import { countFlops } from './flops.js';
+import { argValue, load1, machineLine, median, parseSizes, peakRssMb, rssMb, timeMs } from './stats.js';
+
+/** What one engine measured. */
+export interface EngineBench {
+  engine: string;
+  backend: string;
+  threads: number;
+  layer: string;
+  sizes: number[];
+  camerasMs: number;
+  forwardOnlyMs: number;
+  ratio: number;
+  paperSizes?: number[];
+  camerasPaperMs?: number;
+  forwardOnlyPaperMs?: number;
+  paperRatio?: number;
+  gradcamMs: number;
+  forwardGflops: number;
+  forwardGflopsPerS: number;
+  camerasGflopsPerS: number;
+  peakRssMb: number;
+  leak: { maps: number; tensorsAfterFirst: number; tensorsAfterLast: number; rssMbAfterFirst: number; rssMbAfterLast: number };
+  load: [number, number];
+}
+
+/** A smooth, deterministic 224×224 test image (the map's content does not matter for timing). */
+function syntheticImage(size = 224): RgbImage {
+  const data = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const i = (y * size + x) * 3;
+      data[i] = 128 + 100 * Math.sin(x / 17);
+      data[i + 1] = 128 + 100 * Math.cos(y / 23);
+      data[i + 2] = 128 + 100 * Math.sin((x + y) / 31);
+    }
+  return { width: size, height: size, channels: 3, data };
+}
+
+/** Builds the adapter of an engine; the caller disposes it. */
+async function makeAdapter(engine: string, threads: number | undefined): Promise<{ model: ModelAdapter; backend: string; threads: number; layer: string }> {
+  const spec = makeResNetSpec();
+  if (engine === 'onnxruntime') {
+    // The tail (after layer4) is differentiated on the fastest TF.js backend present.
+    const b = await initBackend('auto', { threads });
+    const { loadOnnxModelWithOrt } = await import('../src/node/onnx-runtime.js');
+    const model = await loadOnnxModelWithOrt(resnetToOnnx(spec), { name: 'resnet50.onnx', preprocess: TORCH_PREPROCESS, inputSize: 224 });
+    const names = new Set(model.listLayers().flatMap((l) => [l.name, ...(l.aliases ?? [])]));
+    const layer = names.has('layer4') ? 'layer4' : onnxBlockOutput(4, 2);
+    return { model, backend: `onnxruntime-node + tfjs-${b.backend}`, threads: threads ?? 2, layer };
+  }
+  const m = /^tfjs-(wasm|cpu|tensorflow)$/.exec(engine);
+  if (!m) throw new Error(`unknown engine "${engine}" (tfjs-wasm, tfjs-cpu, tfjs-tensorflow, onnxruntime)`);
+  const b = await initBackend(m[1] as BackendName, { threads });
+  const layers = buildResNetModel(spec, 'resnet50');
+  const model = new LayersModelAdapter(layers, { name: 'resnet50', preprocess: TORCH_PREPROCESS, inputSize: 224, layer: 'layer4' });
+  return { model, backend: `tfjs-${b.backend}`, threads: b.threads, layer: 'layer4' };
+}
+
+/** Median ms of `runs` calls after one warm-up. */
+async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) t.push(await timeMs(fn));
+  return median(t);
+}
+
+/** Forward passes alone, through the adapter, at each size of a square image. */
+async function forwardOnly(model: ModelAdapter, sizes: readonly number[]): Promise<void> {
+  for (const s of sizes) {
+    const x = tf.zeros([1, s, s, 3]) as tf.Tensor4D;
+    const y = await model.predict(x);
+    await y.data();
+    x.dispose();
+    y.dispose();
+  }
+}
+
+/** Runs the whole measurement for one engine in this process. */
+export async function benchEngine(
+  engine: string,
+  opts: { threads?: number; runs: number; leakMaps: number; paper: boolean; image: RgbImage; sizes?: readonly number[] },
+): Promise<EngineBench> {
+  const loadBefore = load1();
+  const { model, backend, threads, layer } = await makeAdapter(engine, opts.threads);
+  try {
+    const sizes = [...(opts.sizes ?? AUTHORS_SIZES)];
+    const flopModel = buildResNetModel(makeResNetSpec({ blocks: [3, 4, 6, 3] }), 'flops');
+    const flopsAt = (list: readonly number[]) => list.reduce((a, s) => a + countFlops(flopModel, s, s).total, 0);
+    const forwardFlops = flopsAt(sizes);
+    const paperSizes = scheduleSizes(PAPER_SCHEDULE, 224);
+    const paperFlops = flopsAt(paperSizes);
+    flopModel.dispose();
+
+    const map = (s: readonly number[]) => () => cameras(model, opts.image, { sizes: s, layer });
+    const camerasMs = await medianMs(opts.runs, map(sizes));
+    const forwardOnlyMs = await medianMs(opts.runs, () => forwardOnly(model, sizes));
+    let paper: Partial<EngineBench> = {};
+    if (opts.paper) {
+      const camerasPaperMs = await medianMs(opts.runs, map(paperSizes));
+      const forwardOnlyPaperMs = await medianMs(opts.runs, () => forwardOnly(model, paperSizes));
+      paper = { paperSizes, camerasPaperMs, forwardOnlyPaperMs, paperRatio: camerasPaperMs / forwardOnlyPaperMs };
+      void paperFlops;
+    }
+    const gradcamMs = await medianMs(opts.runs, () => gradcam(model, opts.image, { layer }));
+
+    // Leak check: the tensor count and RSS must not grow from map 1 to map N.
+    await map(sizes)();
+    const tensorsAfterFirst = tf.memory().numTensors;
+    const rssMbAfterFirst = rssMb();
+    for (let i = 1; i < opts.leakMaps; i++) await map(sizes)();
+    const leak = { maps: opts.leakMaps, tensorsAfterFirst, tensorsAfterLast: tf.memory().numTensors, rssMbAfterFirst, rssMbAfterLast: rssMb() };
+
+    return {
+      engine,
+      backend,
+      threads,
+      layer,
+      sizes,
+      camerasMs,
+      forwardOnlyMs,
+      ratio: camerasMs / forwardOnlyMs,
+      ...paper,
+      gradcamMs,
+      forwardGflops: forwardFlops / 1e9,
+      forwardGflopsPerS: forwardFlops / 1e6 / forwardOnlyMs,
+      camerasGflopsPerS: forwardFlops / 1e6 / camerasMs,
+      peakRssMb: peakRssMb(),
+      leak,
+      load: [loadBefore, load1()],
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Runs one engine in a child process (same loader flags) and parses its JSON line. */
+function runChild(engine: string, args: readonly string[]): Promise<EngineBench> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args, '--child', engine], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`${engine}: child exited with ${code}`));
+      try {
+        resolve(JSON.parse(line) as EngineBench);
+      } catch {
+        reject(new Error(`${engine}: no result (${line.slice(0, 200)})`));
+      }
+    });
+  });
+}
+
+function table(results: readonly EngineBench[]): string {
+  const rows: string[][] = [
+    ['engine', 'threads', 'CAMERAS ms', 'fwd-only ms', 'ratio', 'paper ms', 'paper fwd', 'ratio', 'Grad-CAM ms', 'GFLOP/s', 'peak RSS MB', 'tensors 1→N', 'RSS MB 1→N'],
+  ];
+  const f0 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
+  for (const r of results) {
+    rows.push([
+      r.backend,
+      String(r.threads),
+      f0(r.camerasMs),
+      f0(r.forwardOnlyMs),
+      r.ratio.toFixed(3),
+      f0(r.camerasPaperMs),
+      f0(r.forwardOnlyPaperMs),
+      r.paperRatio === undefined ? '—' : r.paperRatio.toFixed(3),
+      f0(r.gradcamMs),
+      r.forwardGflopsPerS.toFixed(1),
+      f0(r.peakRssMb),
+      `${r.leak.tensorsAfterFirst}→${r.leak.tensorsAfterLast}`,
+      `${f0(r.leak.rssMbAfterFirst)}→${f0(r.leak.rssMbAfterLast)}`,
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const threadsArg = argValue(args, '--threads');
+  const threads = threadsArg === undefined ? undefined : Number(threadsArg);
+  const runs = Number(argValue(args, '--runs') ?? 3);
+  const leakMaps = Number(argValue(args, '--leak-maps') ?? 20);
+  const paper = !args.includes('--no-paper');
+  const child = argValue(args, '--child');
+  if (child) {
+    let image = syntheticImage();
+    const file = argValue(args, '--image');
+    if (file) image = await (await import('../src/node/image-io.js')).readImage(file);
+    const sizesArg = argValue(args, '--sizes');
+    const r = await benchEngine(child, { threads, runs, leakMaps, paper, image, sizes: sizesArg ? parseSizes(sizesArg) : undefined });
+    console.log(JSON.stringify(r));
+    return;
+  }
+  const engines = (argValue(args, '--engines') ?? 'onnxruntime,tfjs-wasm').split(',');
+  const passOn = args.filter((a, i) => a !== '--json' && args[i - 1] !== '--engines' && a !== '--engines');
+  const results: EngineBench[] = [];
+  for (const e of engines) {
+    console.error(`bench: ${e} ...`);
+    results.push(await runChild(e, passOn));
+  }
+  const report = { machine: machineLine(), model: 'ResNet-50 (torchvision layout, seeded random weights)', runs, results };
+  if (args.includes('--json')) {
+    console.log(JSON.stringify(report, null, 2));
+  } else {
+    console.log(`${report.machine}\n${report.model}, one 224×224 image; medians of ${runs} runs\n`);
+    console.log(table(results));
+    const bad = results.filter((r) => r.ratio > 1.15);
+    console.log(bad.length ? `\nratio above 1.15: ${bad.map((r) => r.backend).join(', ')}` : '\nall CAMERAS / forward-only ratios ≤ 1.15');
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
