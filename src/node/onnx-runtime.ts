@@ -83,6 +83,7 @@ function fromOrt(t: ort.Tensor, nhwc4d: boolean): tf.Tensor {
 
 /** An ONNX model whose forward passes run in onnxruntime-node and whose tails run in TF.js. */
 export class OrtOnnxModel implements ModelAdapter {
+  /** Forward passes run in onnxruntime-node. */
   readonly engine = 'onnxruntime-node';
   private readonly heads = new Map<string, Promise<ort.InferenceSession>>();
   private released = false;
@@ -95,23 +96,29 @@ export class OrtOnnxModel implements ModelAdapter {
     private readonly sessionOptions: ort.InferenceSession.SessionOptions,
   ) {}
 
+  /** Display name. */
   get name(): string {
     return this.tfjs.name;
   }
+  /** Class names, when given. */
   get labels(): readonly string[] | undefined {
     return this.tfjs.labels;
   }
+  /** Input normalisation (torchvision's by default). */
   get preprocess(): PreprocessSpec {
     return this.tfjs.preprocess;
   }
+  /** Native input size. */
   get inputSize(): number {
     return this.tfjs.inputSize;
   }
 
+  /** Layers of the TF.js import (module paths, tensor names as aliases). */
   listLayers(): LayerInfo[] {
     return this.tfjs.listLayers();
   }
 
+  /** The output of the last spatial block. */
   defaultLayer(): string {
     return this.tfjs.defaultLayer();
   }

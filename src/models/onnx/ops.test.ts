@@ -322,6 +322,22 @@ describe('ONNX shape arithmetic and data movement', () => {
   });
 });
 
+describe('ONNX opset differences', () => {
+  it('reads axes, splits and clip bounds from attributes in opset 11 and from inputs in opset 13', async () => {
+    const body = (v13: boolean): NodeSpec[] => [
+      { op: 'Split', in: v13 ? ['x', 'split'] : ['x'], out: ['a', 'b'], attrs: { axis: { i: 1 }, ...(v13 ? {} : { split: { ints: [1, 2] } }) } },
+      { op: 'ReduceSum', in: v13 ? ['b', 'rax'] : ['b'], out: ['c'], attrs: { keepdims: { i: 1 }, ...(v13 ? {} : { axes: { ints: [1] } }) } },
+      { op: 'Add', in: ['a', 'c'], out: ['d'] },
+      { op: 'Clip', in: ['d', 'lo', 'hi'], out: ['e'] },
+      { op: 'Unsqueeze', in: v13 ? ['e', 'uax'] : ['e'], out: ['f'], attrs: v13 ? {} : { axes: { ints: [0] } } },
+      { op: 'Squeeze', in: v13 ? ['f', 'uax'] : ['f'], out: ['y'], attrs: v13 ? {} : { axes: { ints: [0] } } },
+    ];
+    const inits: InitSpec[] = [ints('split', [1, 2]), ints('rax', [1]), ints('uax', [0]), { name: 'lo', dims: [], data: [-0.3] }, { name: 'hi', dims: [], data: [0.4] }];
+    await expectSameAsOrt(3, body(false), inits.filter((t) => t.name === 'lo' || t.name === 'hi'), 'y', undefined, 1e-5, 11);
+    await expectSameAsOrt(3, body(true), inits, 'y', undefined, 1e-5, 13);
+  });
+});
+
 describe('ONNX import errors', () => {
   it('names the op type and the node of an unsupported op', () => {
     const bytes = buildModel(1, [
