@@ -24,3 +24,4 @@ export type { HogOptions, SsimOptions } from './similarity.js';
 export { averageRanks, hogDescriptor, hogSimilarity, pearson, spearman, ssim } from './similarity.js';
 export type { ColumnSpec, MetricSummary } from './summary.js';
 export { makeSummary, MeanTally, pointingResults, SUMMARY_COLUMNS, summaryJson, summaryMarkdown } from './summary.js';
+export { maskEnergy } from './mask-energy.js';
