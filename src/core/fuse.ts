@@ -27,6 +27,7 @@ export function fuseScales(
   for (const t of [...activations, ...gradients]) {
     if (t.shape[3] !== channels) throw new Error(`channel counts differ between scales (${t.shape[3]} vs ${channels})`);
   }
+  if (gradients.every(isSpatiallyConstant)) return fuseConstantGradients(activations, gradients, outShape);
   const block = Math.max(1, Math.min(channels, Math.floor(budget / (H * W))));
   const n = activations.length;
   let acc: tf.Tensor2D = tf.zeros([H, W]);
@@ -49,4 +50,37 @@ export function fuseScales(
     acc = next;
   }
   return acc;
+}
+
+/** Relative tolerance under which a gradient counts as constant over positions. */
+const CONSTANT_TOLERANCE = 1e-6;
+
+/**
+ * True when every channel of `g` holds one value at all positions (to 1e-6 of the largest
+ * magnitude), as the gradient of any tail that starts with global average pooling does.
+ */
+function isSpatiallyConstant(g: tf.Tensor4D): boolean {
+  return tf.tidy(() => {
+    const first = g.slice([0, 0, 0, 0], [1, 1, 1, g.shape[3]]);
+    const spread = tf.max(tf.abs(tf.sub(g, first))).dataSync()[0];
+    const scale = tf.max(tf.abs(g)).dataSync()[0];
+    return spread <= CONSTANT_TOLERANCE * scale;
+  });
+}
+
+/**
+ * The same fusion when each gradient is constant over positions: then W̄_k is a constant ḡ_k and
+ * Σ_k ḡ_k Ā_k = mean_s upsample(Σ_k ḡ_k A_s,k), because upsampling is linear. Channels are reduced
+ * at each scale's own resolution and only one map per scale is upsampled: the fusion costs
+ * almost nothing next to the forward passes.
+ */
+function fuseConstantGradients(activations: readonly tf.Tensor4D[], gradients: readonly tf.Tensor4D[], outShape: readonly [number, number]): tf.Tensor2D {
+  const [H, W] = outShape;
+  const n = activations.length;
+  return tf.tidy(() => {
+    const perChannel = gradients.map((g) => g.slice([0, 0, 0, 0], [1, 1, 1, g.shape[3]]));
+    const gBar = tf.div(tf.addN(perChannel), n);
+    const maps = activations.map((a) => resizeBilinear(tf.sum(tf.mul(a, gBar), 3, true) as tf.Tensor4D, [H, W]));
+    return tf.div(tf.addN(maps), n).reshape([H, W]) as tf.Tensor2D;
+  });
 }

@@ -104,12 +104,6 @@ describe('CAMERAS, Algorithm 1', () => {
     expect(r.raw.every((v) => v === 0)).toBe(true);
   });
 
-  it('bounds memory with channel blocks without changing the map', async () => {
-    const whole = await cameras(model, input, { sizes: [8, 12] });
-    const blocked = await cameras(model, input, { sizes: [8, 12], blockBudget: 1 });
-    expect(maxAbsDiff(whole.raw, blocked.raw)).toBeLessThan(1e-6);
-  });
-
   it('reports progress once per forward pass', async () => {
     const seen: string[] = [];
     await cameras(model, input, { sizes: [8, 12, 16], onProgress: (d, n, m) => seen.push(`${d}/${n} ${m}`) });
@@ -155,5 +149,33 @@ describe('Grad-CAM', () => {
     expect(maxAbsDiff(r.raw, hand)).toBeLessThan(1e-5);
     expect(r.sizesUsed).toEqual([8]);
     input.dispose();
+  });
+});
+
+describe('CAMERAS fusion', () => {
+  it('takes the channel-reduced path for constant gradients and matches the general fusion', async () => {
+    await tf.setBackend('cpu');
+    const { fuseScales } = await import('../core/fuse.js');
+    const acts = [tf.randomNormal([1, 3, 4, 5], 0, 1, 'float32', 1), tf.randomNormal([1, 5, 6, 5], 0, 1, 'float32', 2)] as tf.Tensor4D[];
+    const constant = [tf.randomNormal([1, 1, 1, 5], 0, 1, 'float32', 3).tile([1, 3, 4, 1]), tf.randomNormal([1, 1, 1, 5], 0, 1, 'float32', 4).tile([1, 5, 6, 1])] as tf.Tensor4D[];
+    // A gradient that varies by one ulp-scale amount takes the general path; the results must agree.
+    const nudged = constant.map((g, i) => (i === 0 ? tf.add(g, tf.oneHot([0], 12).reshape([1, 3, 4, 1]).mul(0.5)) : g.clone())) as tf.Tensor4D[];
+    const before = tf.memory().numTensors;
+    const fast = fuseScales(acts, constant, [11, 13]);
+    const slow = fuseScales(acts, nudged, [11, 13]);
+    const blocked = fuseScales(acts, nudged, [11, 13], 11 * 13 * 2);
+    const direct = (grads: tf.Tensor4D[]) =>
+      tf.tidy(() => {
+        const mean = (ts: tf.Tensor4D[]) => tf.div(tf.addN(ts.map((t) => tf.image.resizeBilinear(t, [11, 13], false, true))), ts.length);
+        return tf.sum(tf.mul(mean(acts), mean(grads)), 3).reshape([11, 13]);
+      });
+    const reference = direct(constant);
+    const referenceNudged = direct(nudged);
+    expect(tf.memory().numTensors).toBe(before + 5);
+    expect(maxAbsDiff(fast.dataSync(), reference.dataSync())).toBeLessThan(1e-5);
+    expect(maxAbsDiff(slow.dataSync(), referenceNudged.dataSync())).toBeLessThan(1e-5);
+    expect(maxAbsDiff(blocked.dataSync(), referenceNudged.dataSync())).toBeLessThan(1e-5);
+    expect(maxAbsDiff(slow.dataSync(), reference.dataSync())).toBeGreaterThan(1e-3);
+    tf.dispose([fast, slow, blocked, reference, referenceNudged, ...acts, ...constant, ...nudged]);
   });
 });
