@@ -4,10 +4,15 @@ import type { ModelAdapter } from '../core/types.js';
 /**
  * ∂ logit[target] / ∂ x for each input of a batch `[B, h, w, 3]` (preprocessed), through
  * `model.predictDifferentiable` (input gradients only: no weight gradient is ever computed).
- * The batch's logits are summed, which gives each input its own gradient since inputs do not
- * interact in an inference-mode classifier.
+ * Inputs go through the model one at a time: the input-gradient-only strided convolutions of
+ * `core/ops` take batches of one in their backward pass, so a batch only saves tensor bookkeeping.
  */
 export function inputGradient(model: ModelAdapter, x: tf.Tensor4D, target: number): tf.Tensor4D {
+  if (x.shape[0] === 1) return singleGradient(model, x, target);
+  return tf.tidy(() => tf.concat(tf.split(x, x.shape[0]).map((xi) => singleGradient(model, xi as tf.Tensor4D, target))) as tf.Tensor4D);
+}
+
+function singleGradient(model: ModelAdapter, x: tf.Tensor4D, target: number): tf.Tensor4D {
   return tf.tidy(() =>
     tf.grad((xi: tf.Tensor) => {
       const logits = model.predictDifferentiable(xi as tf.Tensor4D);
