@@ -18,6 +18,8 @@ export interface OnnxModelOptions {
   readonly preprocess?: PreprocessSpec;
   /** Native input size (default: the model's fixed H if it has one, else 224). */
   readonly inputSize?: number;
+  /** Default layer κ (module path or tensor name), overriding the detected one. */
+  readonly layer?: string;
 }
 
 /** torchvision's ImageNet normalisation, the default for ONNX exports of PyTorch models. */
@@ -112,6 +114,7 @@ export class OnnxModel implements ModelAdapter {
   readonly inputSize: number;
   /** Expected input channels (NHWC last axis), when the model fixes it. */
   readonly inputChannels: number | null;
+  private readonly layerOption?: string;
   private layerIndex?: LayerEntry[];
   private shapes?: Map<string, number[]>;
 
@@ -125,6 +128,7 @@ export class OnnxModel implements ModelAdapter {
     const [, c, h] = graph.inputDims;
     this.inputSize = options.inputSize ?? h ?? 224;
     this.inputChannels = c;
+    this.layerOption = options.layer;
   }
 
   /** `tfjs-<backend>`. */
@@ -183,8 +187,12 @@ export class OnnxModel implements ModelAdapter {
     });
   }
 
-  /** The input of the first global pooling, else the last 4-D layer with H, W > 1. */
+  /**
+   * The `layer` option when given; else the output of the last spatial block (the tensor entering
+   * the global pooling, see `defaultLayerTensor`); else the last 4-D layer with H, W > 1.
+   */
   defaultLayer(): string {
+    if (this.layerOption) return this.resolveLayer(this.layerOption).name;
     const t = defaultLayerTensor(this.graph);
     const entries = this.layers();
     const e = t ? entries.find((x) => x.tensor === t) : undefined;

@@ -213,5 +213,12 @@ describe('ONNX import of resnet18 by module path', () => {
     } finally {
       model.dispose();
     }
+    const bytes = new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'resnet18.onnx')));
+    const chosen = await loadOnnxModel(bytes, { layer: '/layer3/layer3.1/relu_1/Relu_output_0' });
+    expect(chosen.defaultLayer()).toBe('layer3');
+    chosen.dispose();
+    const wrong = await loadOnnxModel(bytes, { layer: 'layer9' });
+    expect(() => wrong.defaultLayer()).toThrow(/unknown layer "layer9"/);
+    wrong.dispose();
   });
 });
