@@ -1,0 +1,299 @@
+/**
+ * End-to-end test of the browser app (`npm run test:e2e`): starts the Vite server on a free localhost
+ * port, drives Debian's Chromium headless with playwright-core, loads a photo and the MobileNet from
+ * the mirror, computes CAMERAS and Grad-CAM, checks what the page shows and downloads, and compares
+ * the browser's maps with the Node library's maps for the same model, image and settings.
+ *
+ * The flow runs once per backend in E2E_BACKENDS (default `auto,webgl`: here `auto` picks
+ * WebAssembly, since headless Chromium's WebGL is SwiftShader, and `webgl` forces that path).
+ * Other settings: E2E_SIZES (default 224,324), E2E_SERVER (`dev`, default, or `preview`: build the
+ * bundle and serve it), CHROMIUM (default /usr/bin/chromium), CAMERAS_MODEL_MIRROR (default
+ * ../shared/models). Artefacts (screenshots, downloaded maps, console log, report) go to
+ * test-artifacts/.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+
+process.env.CAMERAS_MODEL_MIRROR ??= '../shared/models';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+process.chdir(ROOT);
+const ART = path.join(ROOT, 'test-artifacts');
+const PHOTO = path.resolve('../shared/data/photos/chelsea.png');
+const MODEL = 'mobilenet_v1_0.25_224';
+const BACKENDS = (process.env.E2E_BACKENDS ?? 'auto,webgl').split(',').filter(Boolean);
+const SIZES = (process.env.E2E_SIZES ?? '224,324').split(',').map(Number);
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SERVER = process.env.E2E_SERVER === 'preview' ? 'preview' : 'dev';
+const TOLERANCE = 1e-3;
+const METHODS = ['cameras', 'gradcam'] as const;
+type Method = (typeof METHODS)[number];
+
+const t0 = performance.now();
+const timings: Record<string, number> = {};
+/** Records the time since `since` under `name`; returns now. */
+function lap(name: string, since: number): number {
+  timings[name] = Math.round(performance.now() - since);
+  return performance.now();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'maps differ in size');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+type Reference = Record<Method, { map: Float32Array; sizesUsed: readonly number[] }> & { label?: string; width: number; height: number };
+
+/** The Node library's maps for the same model, photo and settings. */
+async function nodeReference(): Promise<Reference> {
+  const { initBackend } = await import('../../src/node/backend.js');
+  const { loadModel } = await import('../../src/node/load-model.js');
+  const { readImage } = await import('../../src/node/image-io.js');
+  const { cameras, gradcam } = await import('../../src/methods/index.js');
+  const tf = await import('../../src/core/tf.js');
+  const info = await initBackend('auto');
+  const model = await loadModel(MODEL);
+  try {
+    const image = await readImage(PHOTO);
+    const before = tf.memory().numTensors;
+    const c = await cameras(model, image, { sizes: SIZES });
+    const g = await gradcam(model, image);
+    assert.equal(tf.memory().numTensors, before, 'the Node reference leaked tensors');
+    console.log(`node reference on ${info.backend}: cameras ${Math.round(c.ms)} ms (sizes ${c.sizesUsed.join(',')}), gradcam ${Math.round(g.ms)} ms, top class "${c.predicted.label}"`);
+    return { cameras: { map: c.map, sizesUsed: c.sizesUsed }, gradcam: { map: g.map, sizesUsed: g.sizesUsed }, label: c.predicted.label, width: c.width, height: c.height };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Pixel statistics of a canvas, to tell a drawn overlay from a blank one. */
+async function canvasStats(page: Page, id: string): Promise<{ width: number; height: number; opaque: number; std: number; colours: number }> {
+  return page.$eval(`#${id}`, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let opaque = 0;
+    let sum = 0;
+    let sq = 0;
+    const colours = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 0) opaque++;
+      const v = d[i] + d[i + 1] + d[i + 2];
+      sum += v;
+      sq += v * v;
+      if (colours.size < 5000) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    }
+    const n = d.length / 4;
+    return { width: canvas.width, height: canvas.height, opaque: opaque / n, std: Math.sqrt(sq / n - (sum / n) ** 2), colours: colours.size };
+  });
+}
+
+/** The whole user flow on one backend; returns the browser-vs-Node differences. */
+async function flow(page: Page, port: number, backendChoice: string, ref: Reference, withBadInput: boolean): Promise<{ backend: string; diffs: Record<Method, number> }> {
+  const tag = backendChoice;
+  let t = performance.now();
+  await page.goto(`http://127.0.0.1:${port}/?backend=${backendChoice}&model=zoo:${MODEL}`);
+  await page.waitForSelector('#model-status[data-state="ready"], #model-status[data-state="error"]');
+  const status = await page.textContent('#model-status');
+  assert.equal(await page.getAttribute('#model-status', 'data-state'), 'ready', `model did not load: ${status} ${await page.textContent('#notices')}`);
+  const backend = (await page.getAttribute('#backend', 'data-backend')) ?? '?';
+  console.log(`[${tag}] backend ${backend} (${await page.textContent('#backend-notes')}); model: ${status}`);
+  if (backendChoice !== 'auto') assert.equal(backend, backendChoice, `asked for ${backendChoice}, the page runs ${backend}`);
+  t = lap(`${tag}: page + backend + model`, t);
+
+  if (withBadInput) {
+    // A file that is not an image gets a message, not a crash.
+    await page.setInputFiles('#image-input', path.join(ROOT, 'package.json'));
+    await page.waitForSelector('.notice.error[data-key="image"]');
+    assert.match((await page.textContent('.notice.error[data-key="image"]')) ?? '', /not an image/i, 'a non-image file must be refused with a message');
+    t = performance.now();
+  }
+
+  await page.setInputFiles('#image-input', PHOTO);
+  await page.waitForSelector('#top5 li[data-rank="1"]');
+  const top1 = (await page.textContent('#top5 li[data-rank="1"] .label')) ?? '';
+  const top5 = await page.$$eval('#top5 li', (lis) => lis.map((li) => li.textContent?.trim().replace(/\s+/g, ' ')));
+  console.log(`[${tag}] top-5: ${top5.join(' | ')}`);
+  assert.match(top1, /cat/i, `top class should be a cat, got "${top1}"`);
+  assert.equal(top1, ref.label, 'the browser and Node predict different classes');
+  t = lap(`${tag}: image + top-5`, t);
+
+  await page.fill('#sizes', SIZES.join(', '));
+  await page.click('#run');
+  for (const m of METHODS) {
+    await page.waitForSelector(`#panel-${m}[data-state="done"], #panel-${m}[data-state="error"]`);
+    assert.equal(await page.getAttribute(`#panel-${m}`, 'data-state'), 'done', `${m} failed: ${await page.textContent(`#panel-${m} .meta`)} ${await page.textContent('#notices')}`);
+    console.log(`[${tag}] ${m}: ${await page.textContent(`#panel-${m} .meta`)}`);
+    assert.equal(await page.getAttribute(`#panel-${m}`, 'data-sizes-used'), ref[m].sizesUsed.join(','), `${m}: sizes used differ from Node`);
+  }
+  t = lap(`${tag}: explain (Grad-CAM + CAMERAS)`, t);
+  const progress = await page.$$eval('#progress .item', (items) => items.map((i) => i.textContent ?? ''));
+  assert.ok(progress.length === 2 && progress.every((p) => /done/.test(p)), `progress should report both methods done: ${progress.join(' / ')}`);
+
+  // The overlay canvases are drawn: image-sized and far from uniform.
+  for (const m of METHODS) {
+    const stats = await canvasStats(page, `canvas-${m}`);
+    assert.deepEqual([stats.width, stats.height], [ref.width, ref.height], `${m} overlay has the wrong size`);
+    assert.ok(stats.opaque > 0.99 && stats.std > 20 && stats.colours > 500, `${m} overlay looks blank: ${JSON.stringify(stats)}`);
+  }
+  await page.screenshot({ path: path.join(ART, `e2e-chelsea-${tag}.png`), fullPage: true });
+
+  // The downloaded maps equal the Node maps.
+  const { decodeNpy } = await import('../../src/node/npy.js');
+  const diffs = {} as Record<Method, number>;
+  for (const m of METHODS) {
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`#panel-${m} [data-download="npy"]`)]);
+    const file = path.join(ART, `${tag}.${dl.suggestedFilename()}`);
+    await dl.saveAs(file);
+    const npy = decodeNpy(new Uint8Array(fs.readFileSync(file)));
+    assert.deepEqual(npy.shape, [ref.height, ref.width], `${m} .npy shape`);
+    diffs[m] = maxAbsDiff(npy.data, ref[m].map);
+    console.log(`[${tag}] ${m}: max |browser − node| of the normalised maps = ${diffs[m].toExponential(3)} (tolerance ${TOLERANCE})`);
+  }
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('#panel-cameras [data-download="png"]')]);
+  const pngFile = path.join(ART, `${tag}.${png.suggestedFilename()}`);
+  await png.saveAs(pngFile);
+  assert.deepEqual([...fs.readFileSync(pngFile).subarray(1, 4)], [0x50, 0x4e, 0x47], 'the overlay download is not a PNG');
+  return { backend, diffs };
+}
+
+/** Display controls and refusals, on the page as the flow left it. */
+async function controls(page: Page): Promise<void> {
+  // The colormap choice redraws the overlay.
+  const before = await canvasStats(page, 'canvas-cameras');
+  await page.selectOption('#colormap', 'gray');
+  const gray = await canvasStats(page, 'canvas-cameras');
+  assert.notDeepEqual(gray, before, 'changing the colormap did not redraw');
+  // At opacity 0 the overlay is the bare image. (A string, not a function: tsx's keepNames would
+  // wrap inner functions in a helper the page lacks.)
+  await page.$eval('#opacity', (el) => {
+    (el as HTMLInputElement).value = '0';
+    el.dispatchEvent(new Event('input'));
+  });
+  const diff = (await page.evaluate(`(() => {
+    const px = (id) => { const c = document.getElementById(id); return c.getContext('2d').getImageData(0, 0, c.width, c.height).data; };
+    const a = px('canvas-image'), b = px('canvas-cameras');
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+    return m;
+  })()`)) as number;
+  assert.ok(diff <= 1, `opacity 0 should show the bare image (max pixel difference ${diff})`);
+  // A file that is no model gets a message.
+  await page.selectOption('#model-select', 'files');
+  await page.setInputFiles('#model-files', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await page.waitForSelector('.notice.error[data-key="model"]');
+  assert.match((await page.textContent('.notice.error[data-key="model"]')) ?? '', /unsupported model files/i);
+  // The embedded model shows as unavailable when the package has none.
+  const scenes = await page.$eval('#scenes-option', (o) => ({ disabled: (o as HTMLOptionElement).disabled, text: o.textContent ?? '' }));
+  assert.equal(scenes.disabled, !fs.existsSync(path.join(ROOT, 'models', 'scenes', 'model.json')), `scenes option: ${scenes.text}`);
+}
+
+async function main(): Promise<void> {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
+  assert.ok(fs.existsSync(PHOTO), `${PHOTO} is missing`);
+  fs.mkdirSync(ART, { recursive: true });
+
+  let t = performance.now();
+  const ref = await nodeReference();
+  t = lap('node reference (load + both methods)', t);
+
+  const vite = await import('vite');
+  const { chromium } = await import('playwright-core');
+  const port = await freePort();
+  const configFile = path.join(ROOT, 'web', 'vite.config.ts');
+  const logLevel = (process.env.E2E_VITE_LOG as 'info' | undefined) ?? 'warn';
+  let server: { close(): Promise<void> };
+  if (SERVER === 'preview') {
+    // The production bundle, as deployed: built into web/dist (ignored by git), then served.
+    await vite.build({ configFile, logLevel });
+    t = lap('vite build', t);
+    const preview = await vite.preview({ configFile, logLevel, preview: { host: '127.0.0.1', port, strictPort: true } });
+    server = { close: () => preview.close() };
+  } else {
+    // No file watching: edits elsewhere in the checkout must not reload the page mid-test.
+    const dev = await vite.createServer({ configFile, logLevel, server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null } });
+    await dev.listen();
+    server = dev;
+  }
+  t = lap('vite server start', t);
+
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cameras-e2e-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1440, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // Recent Chromium falls back to SwiftShader for WebGL only when asked to.
+      '--enable-unsafe-swiftshader',
+    ],
+  });
+  const log: string[] = [];
+  const pageErrors: string[] = [];
+  const report: Record<string, unknown> = { sizes: SIZES, server: SERVER, tolerance: TOLERANCE, runs: {} };
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => {
+      log.push(`[pageerror] ${e.message}`);
+      pageErrors.push(e.message);
+    });
+    page.on('requestfailed', (r) => log.push(`[requestfailed] ${r.url()} ${r.failure()?.errorText}`));
+    page.setDefaultTimeout(120_000);
+    for (const [i, b] of BACKENDS.entries()) {
+      const r = await flow(page, port, b, ref, i === 0);
+      (report.runs as Record<string, unknown>)[b] = r;
+      for (const [m, d] of Object.entries(r.diffs)) assert.ok(d <= TOLERANCE, `[${b}] ${m}: browser and Node maps differ by ${d} > ${TOLERANCE}`);
+    }
+    t = performance.now();
+    await controls(page);
+    lap('controls and refusals', t);
+    assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
+    const leaks = log.filter((l) => l.includes('tensors left after'));
+    assert.deepEqual(leaks, [], 'the worker leaked tensors');
+  } finally {
+    timings.total = Math.round(performance.now() - t0);
+    report.timings = timings;
+    fs.writeFileSync(path.join(ART, 'e2e-report.json'), JSON.stringify(report, null, 2));
+    fs.writeFileSync(path.join(ART, 'e2e-console.log'), log.join('\n'));
+    await context.close();
+    await server.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+  console.log(`timings (ms): ${JSON.stringify(timings)}`);
+  console.log('e2e: PASS');
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`e2e: FAIL: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    console.error(`details: ${path.join(ART, 'e2e-console.log')}, ${path.join(ART, 'e2e-report.json')}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,530 @@
+/**
+ * The page: wires the controls to the library worker and draws the results. Everything heavy (TF.js,
+ * models, methods) runs in the worker; this thread only decodes images, draws and downloads.
+ */
+import { WorkerClient } from './client.js';
+import { canvasPng, download, drawOverlay, drawRgb } from './draw.js';
+import type { BackendChoice, ExplainReport, MethodName, ModelReport, ModelSource } from './protocol.js';
+import { DEFAULT_MAX_SIDE, UnsupportedImageError, bitmapToRgb, decodeImageFile, limitSize, type DecodedImage } from '../../src/browser/image.js';
+import type { Prediction } from '../../src/browser/predict.js';
+import { COLORMAP_NAMES, isColormapName, type ColormapName, type Rgb8Image } from '../../src/image/index.js';
+import { AUTHORS_SIZES, PAPER_SCHEDULE, scheduleSizes } from '../../src/core/schedule.js';
+import { encodeNpy } from '../../src/node/npy.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+};
+
+const METHODS: readonly MethodName[] = ['gradcam', 'cameras'];
+const METHOD_TITLE: Record<MethodName, string> = { cameras: 'CAMERAS', gradcam: 'Grad-CAM' };
+/** Schedules above this shorter side would need gigabytes in a browser tab. */
+const MAX_SIZE = 2048;
+
+const params = new URLSearchParams(location.search);
+const ui = {
+  backendBadge: $('backend'),
+  backendNotes: $('backend-notes'),
+  backendSelect: $<HTMLSelectElement>('backend-select'),
+  drop: $('drop'),
+  imageInput: $<HTMLInputElement>('image-input'),
+  cameraBtn: $<HTMLButtonElement>('camera-btn'),
+  camera: $('camera'),
+  video: $<HTMLVideoElement>('video'),
+  snap: $<HTMLButtonElement>('snap'),
+  cameraStop: $<HTMLButtonElement>('camera-stop'),
+  modelSelect: $<HTMLSelectElement>('model-select'),
+  scenesOption: $<HTMLOptionElement>('scenes-option'),
+  filesRow: $('files-row'),
+  modelFiles: $<HTMLInputElement>('model-files'),
+  modelStatus: $('model-status'),
+  mirror: $<HTMLInputElement>('mirror'),
+  allowPublic: $<HTMLInputElement>('allow-public'),
+  top5: $('top5'),
+  mCameras: $<HTMLInputElement>('m-cameras'),
+  mGradcam: $<HTMLInputElement>('m-gradcam'),
+  preset: $<HTMLSelectElement>('schedule-preset'),
+  sizes: $<HTMLInputElement>('sizes'),
+  layer: $<HTMLSelectElement>('layer'),
+  run: $<HTMLButtonElement>('run'),
+  progress: $('progress'),
+  notices: $('notices'),
+  opacity: $<HTMLInputElement>('opacity'),
+  opacityOut: $<HTMLOutputElement>('opacity-out'),
+  colormap: $<HTMLSelectElement>('colormap'),
+  imageCanvas: $<HTMLCanvasElement>('canvas-image'),
+  imagePanel: $('panel-image'),
+};
+
+const state: {
+  image?: Rgb8Image;
+  imageName: string;
+  model?: ModelReport;
+  modelGeneration: number;
+  predictions: Prediction[];
+  target?: number;
+  results: Partial<Record<MethodName, ExplainReport>>;
+  busy: boolean;
+  stream?: MediaStream;
+} = { imageName: 'image', modelGeneration: 0, predictions: [], results: {}, busy: false };
+
+const client = new WorkerClient((message) => notice('worker', 'error', `The computation worker stopped: ${message}. Reload the page.`));
+
+// ---------- notices ----------
+
+function notice(key: string, kind: 'info' | 'warn' | 'error', text: string): void {
+  ui.notices.querySelector(`[data-key="${key}"]`)?.remove();
+  const div = document.createElement('div');
+  div.className = `notice ${kind}`;
+  div.dataset.key = key;
+  const span = document.createElement('span');
+  span.textContent = text;
+  const close = Object.assign(document.createElement('button'), { type: 'button', textContent: '×', title: 'Dismiss' });
+  close.addEventListener('click', () => div.remove());
+  div.append(span, close);
+  ui.notices.append(div);
+}
+
+function clearNotice(key: string): void {
+  ui.notices.querySelector(`[data-key="${key}"]`)?.remove();
+}
+
+// ---------- panels ----------
+
+function panel(method: MethodName): HTMLElement {
+  return $(`panel-${method}`);
+}
+
+function setPanel(el: HTMLElement, stateName: 'empty' | 'running' | 'done' | 'error', meta = ''): void {
+  el.dataset.state = stateName;
+  const m = el.querySelector('.meta');
+  if (m) m.textContent = meta;
+}
+
+function alpha(): number {
+  return Number(ui.opacity.value) / 100;
+}
+
+function colormap(): ColormapName {
+  return isColormapName(ui.colormap.value) ? ui.colormap.value : 'jet';
+}
+
+function redraw(method: MethodName): void {
+  const r = state.results[method];
+  if (!r || !state.image) return;
+  drawOverlay($<HTMLCanvasElement>(`canvas-${method}`), state.image, r.map, colormap(), alpha());
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function className(p: { index: number; label?: string }): string {
+  return p.label ? p.label.split(',')[0] : `class ${p.index}`;
+}
+
+function describe(r: ExplainReport): string {
+  const parts = [`${className(r.target)} (p = ${r.target.probability.toFixed(3)})`, `sizes ${r.sizesUsed.join(', ') || 'none'}`];
+  if (r.sizesRejected.length) parts.push(`rejected ${r.sizesRejected.join(', ')} (prediction changed)`);
+  parts.push(`${seconds(r.ms)} on ${r.backend}`);
+  if (r.layer) parts.push(`layer ${r.layer}`);
+  return parts.join(' · ');
+}
+
+function clearResults(): void {
+  state.results = {};
+  for (const m of METHODS) {
+    setPanel(panel(m), 'empty');
+    panel(m).removeAttribute('data-sizes-used');
+  }
+}
+
+// ---------- image ----------
+
+function showImage(decoded: DecodedImage, name: string): void {
+  state.image = decoded.image;
+  state.imageName = name.replace(/\.[^.]*$/, '') || 'image';
+  drawRgb(ui.imageCanvas, decoded.image);
+  setPanel(ui.imagePanel, 'done', `${name} · ${decoded.image.width}×${decoded.image.height}`);
+  if (decoded.downscaled) {
+    notice(
+      'image',
+      'warn',
+      `${name} is ${decoded.originalWidth}×${decoded.originalHeight}: it was reduced to ${decoded.image.width}×${decoded.image.height} (longer side ${DEFAULT_MAX_SIDE} px) to fit in the browser's memory.`,
+    );
+  } else clearNotice('image');
+  clearResults();
+  void refreshPredictions();
+}
+
+async function openImage(file: File): Promise<void> {
+  try {
+    showImage(await decodeImageFile(file), file.name);
+  } catch (e) {
+    notice('image', 'error', e instanceof UnsupportedImageError ? e.message : `Cannot read ${file.name}: ${(e as Error).message}`);
+  }
+}
+
+function isModelFileName(name: string): boolean {
+  return /\.(onnx|tflite|bin|json)$/i.test(name) || /shard\d+of\d+$/i.test(name);
+}
+
+function takeFiles(files: File[]): void {
+  if (files.length === 0) return;
+  if (files.every((f) => f.type.startsWith('image/'))) {
+    void openImage(files[0]);
+    return;
+  }
+  if (files.some((f) => isModelFileName(f.name))) {
+    ui.modelSelect.value = 'files';
+    ui.filesRow.hidden = false;
+    void loadModel({ kind: 'files', files });
+    return;
+  }
+  void openImage(files[0]);
+}
+
+ui.imageInput.addEventListener('change', () => {
+  const f = ui.imageInput.files?.[0];
+  if (f) void openImage(f);
+  ui.imageInput.value = '';
+});
+
+for (const ev of ['dragenter', 'dragover'] as const) {
+  document.addEventListener(ev, (e) => {
+    e.preventDefault();
+    ui.drop.classList.add('over');
+  });
+}
+for (const ev of ['dragleave', 'drop'] as const) {
+  document.addEventListener(ev, (e) => {
+    e.preventDefault();
+    if (ev === 'drop' || (e as DragEvent).relatedTarget === null) ui.drop.classList.remove('over');
+  });
+}
+document.addEventListener('drop', (e) => takeFiles([...(e.dataTransfer?.files ?? [])]));
+
+ui.cameraBtn.addEventListener('click', async () => {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    notice('camera', 'error', 'This browser gives no camera access here (it needs https or localhost).');
+    return;
+  }
+  try {
+    state.stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 } }, audio: false });
+    ui.video.srcObject = state.stream;
+    await ui.video.play();
+    ui.camera.hidden = false;
+    clearNotice('camera');
+  } catch (e) {
+    notice('camera', 'error', `No camera: ${(e as Error).message}`);
+  }
+});
+
+function stopCamera(): void {
+  state.stream?.getTracks().forEach((t) => t.stop());
+  state.stream = undefined;
+  ui.camera.hidden = true;
+}
+
+ui.snap.addEventListener('click', () => {
+  if (!ui.video.videoWidth) return;
+  const frame = bitmapToRgb(ui.video, ui.video.videoWidth, ui.video.videoHeight);
+  stopCamera();
+  showImage(limitSize(frame), `camera-${new Date().toISOString().replace(/[:.]/g, '-')}.png`);
+});
+ui.cameraStop.addEventListener('click', stopCamera);
+
+// ---------- model ----------
+
+function setModelStatus(text: string, s: 'idle' | 'loading' | 'ready' | 'error'): void {
+  ui.modelStatus.textContent = text;
+  ui.modelStatus.dataset.state = s;
+}
+
+function currentSource(): ModelSource | undefined {
+  const v = ui.modelSelect.value;
+  if (v.startsWith('zoo:')) return { kind: 'zoo', name: v.slice(4), mirror: ui.mirror.value.trim() || undefined, allowPublic: ui.allowPublic.checked };
+  if (v === 'embedded:scenes') return { kind: 'url', url: '/embedded/scenes/model.json', name: 'scenes' };
+  const files = [...(ui.modelFiles.files ?? [])];
+  return files.length ? { kind: 'files', files } : undefined;
+}
+
+async function loadModel(source: ModelSource | undefined): Promise<void> {
+  const generation = ++state.modelGeneration;
+  state.model = undefined;
+  state.predictions = [];
+  renderTop5();
+  updateRun();
+  if (!source) {
+    setModelStatus('Choose the model files.', 'idle');
+    return;
+  }
+  const label = source.kind === 'zoo' ? source.name : source.kind === 'url' ? (source.name ?? source.url) : source.files.map((f) => f.name).join(', ');
+  setModelStatus(`Loading ${label}…`, 'loading');
+  clearNotice('model');
+  try {
+    const m = await client.load({ source }, (done, total, message) => {
+      if (generation === state.modelGeneration) setModelStatus(`Loading ${label}: ${message}${total ? ` ${Math.round((100 * done) / total)}%` : ''}`, 'loading');
+    });
+    if (generation !== state.modelGeneration) return;
+    state.model = m;
+    setModelStatus(`${m.name} · ${m.engine} · input ${m.inputSize} px${m.classes ? ` · ${m.classes} classes` : ''} · loaded in ${seconds(m.ms)}`, 'ready');
+    for (const n of m.notes) notice('model-note', 'warn', n);
+    ui.layer.replaceChildren(
+      ...m.layers.map((l) => Object.assign(document.createElement('option'), { value: l, textContent: l === m.defaultLayer ? `${l} (default)` : l, selected: l === m.defaultLayer })),
+    );
+    applyPreset();
+    clearResults();
+    await refreshPredictions();
+  } catch (e) {
+    if (generation !== state.modelGeneration) return;
+    setModelStatus('Not loaded.', 'error');
+    notice('model', 'error', (e as Error).message);
+  }
+}
+
+ui.modelSelect.addEventListener('change', () => {
+  ui.filesRow.hidden = ui.modelSelect.value !== 'files';
+  void loadModel(currentSource());
+});
+ui.modelFiles.addEventListener('change', () => void loadModel(currentSource()));
+
+async function probeScenes(): Promise<void> {
+  let ok = false;
+  try {
+    const r = await fetch('/embedded/scenes/model.json', { method: 'HEAD' });
+    ok = r.ok && !(r.headers.get('content-type') ?? '').startsWith('text/html');
+  } catch {
+    ok = false;
+  }
+  ui.scenesOption.disabled = !ok;
+  ui.scenesOption.textContent = ok ? 'Scenes (embedded, 10 synthetic classes)' : 'Scenes (embedded) — unavailable';
+}
+
+// ---------- predictions ----------
+
+function renderTop5(): void {
+  if (state.predictions.length === 0) {
+    const li = Object.assign(document.createElement('li'), { className: 'empty', textContent: 'Top-5 predictions appear once an image and a model are loaded.' });
+    ui.top5.replaceChildren(li);
+    return;
+  }
+  ui.top5.replaceChildren(
+    ...state.predictions.map((p, rank) => {
+      const li = document.createElement('li');
+      li.dataset.index = String(p.index);
+      const label = document.createElement('label');
+      const input = Object.assign(document.createElement('input'), { type: 'radio', name: 'target', value: String(p.index), checked: p.index === state.target });
+      input.addEventListener('change', () => {
+        state.target = p.index;
+      });
+      const cls = document.createElement('span');
+      cls.className = 'cls';
+      const name = Object.assign(document.createElement('span'), { className: 'label', textContent: p.label ?? `class ${p.index}`, title: `${p.label ?? ''} (index ${p.index})` });
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      const fill = document.createElement('span');
+      fill.style.width = `${Math.max(1, 100 * p.probability).toFixed(1)}%`;
+      bar.append(fill);
+      cls.append(name, bar);
+      const prob = Object.assign(document.createElement('span'), { className: 'prob', textContent: `${(100 * p.probability).toFixed(1)}%` });
+      label.append(input, cls, prob);
+      li.append(label);
+      li.dataset.rank = String(rank + 1);
+      return li;
+    }),
+  );
+}
+
+async function refreshPredictions(): Promise<void> {
+  state.predictions = [];
+  state.target = undefined;
+  renderTop5();
+  updateRun();
+  if (!state.image || !state.model) return;
+  const generation = state.modelGeneration;
+  const image = state.image;
+  try {
+    const preds = await client.predict({ image });
+    if (generation !== state.modelGeneration || image !== state.image) return;
+    state.predictions = preds;
+    state.target = preds[0]?.index;
+    renderTop5();
+  } catch (e) {
+    notice('predict', 'error', `Prediction failed: ${(e as Error).message}`);
+  }
+  updateRun();
+}
+
+// ---------- schedule ----------
+
+function presetSizes(preset: string, base: number): number[] | undefined {
+  if (preset === 'quick') return [base, base + 100, base + 200];
+  if (preset === 'authors') return AUTHORS_SIZES.map((s) => s - 224 + base);
+  if (preset === 'paper') return scheduleSizes(PAPER_SCHEDULE, base);
+  return undefined;
+}
+
+function applyPreset(): void {
+  const sizes = presetSizes(ui.preset.value, state.model?.inputSize ?? 224);
+  if (sizes) ui.sizes.value = sizes.join(', ');
+}
+
+/** The sizes typed in, checked by the library's own schedule rules; throws a readable message. */
+function readSizes(): number[] {
+  const tokens = ui.sizes.value.split(/[\s,;]+/).filter(Boolean);
+  if (tokens.length === 0) throw new Error('give at least one size, e.g. 224, 324, 424');
+  const sizes = tokens.map((t) => {
+    const n = Number(t);
+    if (!Number.isInteger(n)) throw new Error(`"${t}" is not a whole number of pixels`);
+    return n;
+  });
+  const out = scheduleSizes({ sizes }, state.model?.inputSize ?? 224);
+  const big = out.filter((s) => s > MAX_SIZE);
+  if (big.length) throw new Error(`sizes above ${MAX_SIZE} px (${big.join(', ')}) need more memory than a browser tab has`);
+  return out;
+}
+
+ui.preset.addEventListener('change', applyPreset);
+ui.sizes.addEventListener('input', () => {
+  ui.preset.value = 'custom';
+});
+
+// ---------- running ----------
+
+function selectedMethods(): MethodName[] {
+  return METHODS.filter((m) => (m === 'cameras' ? ui.mCameras.checked : ui.mGradcam.checked));
+}
+
+function updateRun(): void {
+  ui.run.disabled = state.busy || !state.image || !state.model || state.target === undefined || selectedMethods().length === 0;
+}
+ui.mCameras.addEventListener('change', updateRun);
+ui.mGradcam.addEventListener('change', updateRun);
+
+function progressItem(method: MethodName): { set(done: number, total: number, message: string): void; finish(text: string): void } {
+  const item = document.createElement('div');
+  item.className = 'item';
+  item.dataset.method = method;
+  const text = Object.assign(document.createElement('span'), { textContent: `${METHOD_TITLE[method]}: waiting…` });
+  const bar = Object.assign(document.createElement('progress'), { max: 1, value: 0 });
+  item.append(text, bar);
+  ui.progress.append(item);
+  return {
+    set(done, total, message) {
+      bar.max = total;
+      bar.value = done;
+      text.textContent = `${METHOD_TITLE[method]}: ${message} — pass ${done} of ${total}`;
+    },
+    finish(t) {
+      bar.value = bar.max;
+      text.textContent = `${METHOD_TITLE[method]}: ${t}`;
+    },
+  };
+}
+
+async function run(): Promise<void> {
+  if (!state.image || !state.model || state.target === undefined) return;
+  let sizes: number[];
+  try {
+    sizes = readSizes();
+    clearNotice('sizes');
+  } catch (e) {
+    notice('sizes', 'error', `Size schedule: ${(e as Error).message}`);
+    return;
+  }
+  const methods = selectedMethods();
+  state.busy = true;
+  updateRun();
+  document.body.dataset.state = 'running';
+  ui.progress.replaceChildren();
+  clearResults();
+  const items = new Map(methods.map((m) => [m, progressItem(m)] as const));
+  const image = state.image;
+  try {
+    for (const method of methods) {
+      const p = panel(method);
+      setPanel(p, 'running');
+      const item = items.get(method)!;
+      try {
+        const r = await client.explain({ image, method, target: state.target, sizes, layer: ui.layer.value || undefined }, (done, total, message) => item.set(done, total, message));
+        state.results[method] = r;
+        redraw(method);
+        setPanel(p, 'done', describe(r));
+        p.dataset.sizesUsed = r.sizesUsed.join(',');
+        item.finish(`done in ${seconds(r.ms)} (sizes ${r.sizesUsed.join(', ') || 'none'})`);
+        if (method === 'cameras' && r.sizesUsed.length === 0) {
+          notice('cameras', 'warn', 'CAMERAS: the prediction changed at every size, so no size entered the map (it is blank). Try fewer or smaller sizes.');
+        }
+      } catch (e) {
+        setPanel(p, 'error', `failed: ${(e as Error).message}`);
+        item.finish('failed');
+        notice(`run-${method}`, 'error', `${METHOD_TITLE[method]} failed: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    state.busy = false;
+    document.body.dataset.state = 'ready';
+    updateRun();
+  }
+}
+ui.run.addEventListener('click', () => void run());
+
+// ---------- display settings and downloads ----------
+
+ui.colormap.replaceChildren(...COLORMAP_NAMES.map((n) => Object.assign(document.createElement('option'), { value: n, textContent: n })));
+ui.opacity.addEventListener('input', () => {
+  ui.opacityOut.value = `${ui.opacity.value}%`;
+  METHODS.forEach(redraw);
+});
+ui.colormap.addEventListener('change', () => METHODS.forEach(redraw));
+
+for (const method of METHODS) {
+  panel(method).addEventListener('click', async (e) => {
+    const kind = (e.target as HTMLElement).closest('button')?.dataset.download;
+    const r = state.results[method];
+    if (!kind || !r) return;
+    const stem = `${state.imageName}.${method}`;
+    if (kind === 'png') download(await canvasPng($<HTMLCanvasElement>(`canvas-${method}`)), `${stem}.png`);
+    else download(encodeNpy(kind === 'raw' ? r.raw : r.map, [r.height, r.width]), kind === 'raw' ? `${stem}.raw.npy` : `${stem}.npy`);
+  });
+}
+
+// ---------- start ----------
+
+async function start(): Promise<void> {
+  const backend = (params.get('backend') ?? 'auto') as BackendChoice;
+  if (['auto', 'webgpu', 'webgl', 'wasm', 'cpu'].includes(backend)) ui.backendSelect.value = backend;
+  if (params.get('mirror')) ui.mirror.value = params.get('mirror')!;
+  const model = params.get('model');
+  if (model && [...ui.modelSelect.options].some((o) => o.value === model)) ui.modelSelect.value = model;
+  applyPreset();
+  await Promise.all([probeScenes(), startBackend()]);
+  await loadModel(currentSource());
+}
+
+async function startBackend(): Promise<void> {
+  ui.backendBadge.textContent = 'starting…';
+  ui.backendBadge.classList.remove('ready');
+  try {
+    const r = await client.init({ backend: ui.backendSelect.value as BackendChoice });
+    ui.backendBadge.textContent = `TF.js ${r.backend}${r.float32 ? ' · float32' : ''}`;
+    ui.backendBadge.title = r.notes.join('\n');
+    ui.backendBadge.classList.add('ready');
+    ui.backendBadge.dataset.backend = r.backend;
+    ui.backendNotes.textContent = r.notes.join(' · ');
+    document.body.dataset.state = 'ready';
+  } catch (e) {
+    ui.backendBadge.textContent = 'no backend';
+    notice('backend', 'error', (e as Error).message);
+  }
+}
+
+ui.backendSelect.addEventListener('change', async () => {
+  await startBackend();
+  // Tensors belong to a backend: the model is rebuilt on the new one.
+  await loadModel(currentSource());
+});
+
+void start();

@@ -1,0 +1,66 @@
+/** Messages between the page and the worker that runs the library. */
+import type { Rgb8Image } from '../../src/image/index.js';
+import type { Prediction } from '../../src/browser/index.js';
+import type { TargetInfo } from '../../src/methods/index.js';
+
+/** Backends the page offers; `auto` tries WebGPU, then WebGL (float32 only), then WebAssembly. */
+export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** Methods the page runs. */
+export type MethodName = 'cameras' | 'gradcam';
+
+/** Where a model comes from. */
+export type ModelSource =
+  | { kind: 'zoo'; name: string; mirror?: string; allowPublic: boolean }
+  | { kind: 'url'; url: string; name?: string }
+  | { kind: 'files'; files: File[] };
+
+/** Requests to the worker; each carries an id its answer repeats. */
+export type Request =
+  | { id: number; type: 'init'; backend: BackendChoice }
+  | { id: number; type: 'load'; source: ModelSource }
+  | { id: number; type: 'predict'; image: Rgb8Image }
+  | { id: number; type: 'explain'; image: Rgb8Image; method: MethodName; target: number; sizes: number[]; layer?: string };
+
+/** What `init` answers. */
+export interface BackendReport {
+  backend: string;
+  /** True when computation is float32 (always, except WebGL with 16-bit textures, which is refused). */
+  float32: boolean;
+  notes: string[];
+}
+
+/** What `load` answers. */
+export interface ModelReport {
+  name: string;
+  engine: string;
+  inputSize: number;
+  classes?: number;
+  hasLabels: boolean;
+  defaultLayer: string;
+  layers: string[];
+  ms: number;
+  notes: string[];
+}
+
+/** What `explain` answers (maps are `height × width`, row-major). */
+export interface ExplainReport {
+  method: MethodName;
+  map: Float32Array;
+  raw: Float32Array;
+  width: number;
+  height: number;
+  layer?: string;
+  target: TargetInfo;
+  predicted: TargetInfo;
+  sizesUsed: number[];
+  sizesRejected: number[];
+  ms: number;
+  backend: string;
+}
+
+/** Answers and progress events from the worker. */
+export type Response =
+  | { id: number; type: 'ok'; value: BackendReport | ModelReport | Prediction[] | ExplainReport }
+  | { id: number; type: 'error'; message: string }
+  | { id: number; type: 'progress'; done: number; total: number; message: string };

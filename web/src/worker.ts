@@ -1,0 +1,98 @@
+/**
+ * The worker that runs the library off the page's main thread: backend start, model loading,
+ * top-5 predictions and the saliency methods, with per-size progress.
+ */
+import * as tf from '../../src/core/tf.js';
+import type { ModelAdapter } from '../../src/core/types.js';
+import { cameras, gradcam, type SaliencyResult } from '../../src/methods/index.js';
+import { loadModelFromFiles, loadModelFromUrl, loadZooModel, topPredictions } from '../../src/browser/index.js';
+import { startBackend } from './backend.js';
+import type { ExplainReport, ModelReport, ModelSource, Request, Response } from './protocol.js';
+
+const scope = self as unknown as { postMessage(m: Response, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<Request>) => void) | null };
+
+let model: ModelAdapter | undefined;
+let backend = 'none';
+/** Requests run one at a time: TF.js holds one backend and models are not re-entrant. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function post(m: Response, transfer: Transferable[] = []): void {
+  scope.postMessage(m, transfer);
+}
+
+async function load(source: ModelSource, id: number): Promise<ModelReport> {
+  const notes: string[] = [];
+  const started = performance.now();
+  const onProgress = (file: string, loaded: number, total: number | undefined): void =>
+    post({ id, type: 'progress', done: loaded, total: total ?? 0, message: `downloading ${file}` });
+  let next: ModelAdapter;
+  if (source.kind === 'zoo') {
+    next = await loadZooModel(source.name, { mirror: source.mirror, allowPublic: source.allowPublic, onProgress, onWarning: (m) => notes.push(m) });
+  } else if (source.kind === 'url') {
+    next = await loadModelFromUrl(source.url, { name: source.name });
+  } else {
+    next = await loadModelFromFiles(source.files);
+  }
+  model?.dispose();
+  model = next;
+  const layers = next.listLayers().filter((l) => l.spatial).map((l) => l.name);
+  const classes = next.labels?.length;
+  return { name: next.name, engine: next.engine, inputSize: next.inputSize, classes, hasLabels: !!next.labels, defaultLayer: next.defaultLayer(), layers, ms: performance.now() - started, notes };
+}
+
+function report(r: SaliencyResult, method: ExplainReport['method']): ExplainReport {
+  return {
+    method,
+    map: r.map,
+    raw: r.raw,
+    width: r.width,
+    height: r.height,
+    layer: r.layer,
+    target: r.target,
+    predicted: r.predicted,
+    sizesUsed: [...r.sizesUsed],
+    sizesRejected: [...r.sizesRejected],
+    ms: r.ms,
+    backend,
+  };
+}
+
+async function handle(req: Request): Promise<void> {
+  try {
+    switch (req.type) {
+      case 'init': {
+        const r = await startBackend(req.backend);
+        backend = r.backend;
+        post({ id: req.id, type: 'ok', value: r });
+        return;
+      }
+      case 'load':
+        post({ id: req.id, type: 'ok', value: await load(req.source, req.id) });
+        return;
+      case 'predict': {
+        if (!model) throw new Error('no model loaded');
+        post({ id: req.id, type: 'ok', value: await topPredictions(model, req.image, { k: 5 }) });
+        return;
+      }
+      case 'explain': {
+        if (!model) throw new Error('no model loaded');
+        const before = tf.memory().numTensors;
+        const onProgress = (done: number, total: number, message: string): void => post({ id: req.id, type: 'progress', done, total, message });
+        const common = { target: req.target, layer: req.layer, onProgress };
+        const r =
+          req.method === 'cameras' ? await cameras(model, req.image, { ...common, sizes: req.sizes }) : await gradcam(model, req.image, common);
+        const leaked = tf.memory().numTensors - before;
+        if (leaked !== 0) console.warn(`cameras worker: ${leaked} tensors left after ${req.method}`);
+        const out = report(r, req.method);
+        post({ id: req.id, type: 'ok', value: out }, [out.map.buffer, out.raw.buffer]);
+        return;
+      }
+    }
+  } catch (e) {
+    post({ id: req.id, type: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+scope.onmessage = (e) => {
+  queue = queue.then(() => handle(e.data));
+};
