@@ -6,6 +6,7 @@ import { center } from './center.js';
 import { METHODS, getMethod } from './index.js';
 import { createRng } from '../scenes/rng.js';
 import { functionModel, maxAbsDiff, pooledLinearModel, seeded } from './test-models.js';
+import { refBilinear } from '../testing/toy-model.js';
 
 const S = 8;
 const N = S * S * 3;
@@ -85,6 +86,15 @@ describe('perturbation methods and the centre baseline', () => {
     expect(Array.from(av).some((v) => v > 0.05 && v < 0.95)).toBe(true);
     expect(Array.from(await ones.data()).every((v) => Math.abs(v - 1) < 1e-6)).toBe(true);
     tf.dispose([a, b, ones]);
+    // By hand: per mask, 7·7 cell draws then the two shifts; grid upsampled to 8·⌈16/7⌉ × 8·⌈12/7⌉ = 24×16, cropped.
+    const rng = createRng(3);
+    for (let i = 0; i < 6; i++) {
+      const grid = Float64Array.from({ length: 49 }, () => (rng.next() < 0.5 ? 1 : 0));
+      const [dy, dx] = [rng.int(3), rng.int(2)];
+      const up = refBilinear(grid, 7, 7, 1, 24, 16);
+      const crop = Array.from({ length: 16 * 12 }, (_, q) => up[(Math.floor(q / 12) + dy) * 16 + (q % 12) + dx]);
+      expect(maxAbsDiff(av.subarray(i * 192, (i + 1) * 192), crop)).toBeLessThan(1e-6);
+    }
   });
 
   it('RISE is Σ P(x ⊙ M_i) M_i / (N p) over the seeded masks, whatever the batching', async () => {

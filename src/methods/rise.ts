@@ -2,7 +2,6 @@ import * as tf from '../core/tf.js';
 import type { ModelAdapter } from '../core/types.js';
 import type { SaliencyResult } from './types.js';
 import type { ExplainInput, SessionOptions } from '../core/session.js';
-import { resizeBilinear } from '../core/resize.js';
 import { createRng, type Rng } from '../scenes/rng.js';
 import { withInputSession } from './input-session.js';
 import { applyMasks, fillValue, positiveInt, targetProbabilities, type FillMode } from './perturbation.js';
@@ -23,24 +22,45 @@ export interface RiseOptions extends SessionOptions {
   fill?: FillMode;
 }
 
+/** Source taps of a half-pixel bilinear resize from `inSize` to `outSize` at output index `o` (PyTorch rule). */
+function tap(o: number, inSize: number, outSize: number): [number, number, number] {
+  const src = Math.max(0, ((o + 0.5) * inSize) / outSize - 0.5);
+  const i0 = Math.min(Math.floor(src), inSize - 1);
+  return [i0, Math.min(i0 + 1, inSize - 1), src - i0];
+}
+
 /**
  * `n` RISE masks `[n, h, w, 1]`: binary s×s grids (cell kept with probability p), upsampled
- * bilinearly to (s + 1)·⌈h/s⌉ × (s + 1)·⌈w/s⌉, cropped to h×w at a random shift in
- * [0, ⌈h/s⌉) × [0, ⌈w/s⌉). Draws from `rng` mask by mask, so the stream does not depend on batching.
+ * bilinearly (half-pixel centres) to (s + 1)·⌈h/s⌉ × (s + 1)·⌈w/s⌉, cropped to h×w at a random shift
+ * in [0, ⌈h/s⌉) × [0, ⌈w/s⌉). For each mask the generator gives s² cell draws, then the row and
+ * column shifts, so the stream does not depend on batching. Computed in plain JS, only at the
+ * cropped pixels: several times faster than upsampling whole grids with tensor ops.
  */
 export function riseMasks(rng: Rng, n: number, h: number, w: number, cells: number, p: number): tf.Tensor4D {
   const ch = Math.ceil(h / cells);
   const cw = Math.ceil(w / cells);
-  const grid = new Float32Array(n * cells * cells);
-  const shifts: [number, number][] = [];
+  const upH = (cells + 1) * ch;
+  const upW = (cells + 1) * cw;
+  const out = new Float32Array(n * h * w);
+  const grid = new Float32Array(cells * cells);
+  const rows = Array.from({ length: upH }, (_, y) => tap(y, cells, upH));
+  const cols = Array.from({ length: upW }, (_, x) => tap(x, cells, upW));
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < cells * cells; j++) grid[i * cells * cells + j] = rng.next() < p ? 1 : 0;
-    shifts.push([rng.int(ch), rng.int(cw)]);
+    for (let j = 0; j < grid.length; j++) grid[j] = rng.next() < p ? 1 : 0;
+    const dy = rng.int(ch);
+    const dx = rng.int(cw);
+    for (let y = 0; y < h; y++) {
+      const [y0, y1, fy] = rows[y + dy];
+      const base = (i * h + y) * w;
+      for (let x = 0; x < w; x++) {
+        const [x0, x1, fx] = cols[x + dx];
+        const top = grid[y0 * cells + x0] * (1 - fx) + grid[y0 * cells + x1] * fx;
+        const bottom = grid[y1 * cells + x0] * (1 - fx) + grid[y1 * cells + x1] * fx;
+        out[base + x] = top * (1 - fy) + bottom * fy;
+      }
+    }
   }
-  return tf.tidy(() => {
-    const up = resizeBilinear(tf.tensor4d(grid, [n, cells, cells, 1]), [(cells + 1) * ch, (cells + 1) * cw]);
-    return tf.concat(shifts.map(([dy, dx], i) => up.slice([i, dy, dx, 0], [1, h, w, 1]))) as tf.Tensor4D;
-  });
+  return tf.tensor4d(out, [n, h, w, 1]);
 }
 
 /**
