@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerExplain } from './explain.js';
 import { registerLayers } from './layers.js';
+import { registerEval } from './eval.js';
 import { CliError, oneLine } from './common.js';
 import { ZOO } from '../models/manifest.js';
 
@@ -13,6 +14,7 @@ program
 
 registerExplain(program);
 registerLayers(program);
+registerEval(program);
 program
   .command('models')
   .description('list the model zoo')

@@ -1,0 +1,236 @@
+/**
+ * `cameras eval pointing-game|density|insertion-deletion` (data-set runs with resume and shards)
+ * and `cameras eval merge` (shard outputs → one summary).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { getMethod } from '../methods/index.js';
+import type { MetricSummary } from '../metrics/summary.js';
+import { summaryJson, summaryMarkdown } from '../metrics/summary.js';
+import { loadClassMap } from '../node/annotations.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
+import { DEFAULT_MAX_PIXELS } from '../node/image-io.js';
+import type { Shard } from '../node/run-store.js';
+import { mergeRuns, parseShard, readRunFile } from '../node/run-store.js';
+import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
+import type { EvalMetric, EvalSummary } from './eval-records.js';
+import { checkRecords, EVAL_METRICS, summarizeRecords } from './eval-records.js';
+import { CENTER_METHOD, resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.js';
+
+interface EvalCliOptions extends ModelCliOptions {
+  images: string;
+  annotations?: string;
+  methods: string;
+  out: string;
+  json?: boolean;
+  shard?: string;
+  limit?: string;
+  classMap?: string;
+  sizes?: string;
+  layer?: string;
+  inputResize: string;
+  checkPrediction: boolean;
+  square?: boolean;
+  pixelsPerStep?: string;
+  curveSteps?: string;
+  batch?: string;
+  maxPixels?: string;
+  quiet?: boolean;
+}
+
+const METRIC_HELP: Record<EvalMetric, string> = {
+  'pointing-game': 'pointing game (TorchRay protocol): All and Difficult accuracy per method; needs --annotations',
+  density: 'positive and negative map density ρ⁺/ρ⁻ (CAMERAS §4.2)',
+  'insertion-deletion': 'insertion and deletion AUC (RISE protocol), at the base input size',
+};
+
+/** Parses `--methods`: known method names or `center`, no repeats. */
+export function parseMethods(value: string): string[] {
+  const methods = value.split(',').map((m) => m.trim()).filter(Boolean);
+  if (methods.length === 0) throw new CliError('--methods: give at least one method', 2);
+  for (const m of methods) {
+    if (m === CENTER_METHOD) continue;
+    try {
+      getMethod(m);
+    } catch (e) {
+      throw new CliError(`--methods: ${oneLine(e)} or center`, 2);
+    }
+  }
+  if (new Set(methods).size !== methods.length) throw new CliError('--methods: a method is listed twice', 2);
+  return methods;
+}
+
+/** Summary file paths: `summary.{json,md}`, or `summary-shard-k-of-n.*` for a shard. */
+export function summaryFiles(out: string, shard?: Shard): { json: string; md: string } {
+  const stem = shard ? `summary-shard-${shard.index}-of-${shard.count}` : 'summary';
+  return { json: path.join(out, `${stem}.json`), md: path.join(out, `${stem}.md`) };
+}
+
+function captionNotes(s: EvalSummary, failed: number): string {
+  const pairs = Object.entries(s.counts).map(([m, c]) => `${m}: ${Object.entries(c).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  return `\nScored per method — ${pairs.join('; ')}.${failed > 0 ? ` ${failed} image${failed === 1 ? '' : 's'} failed (see stderr).` : ''}\n`;
+}
+
+async function emit(summary: MetricSummary, markdown: string, json: boolean | undefined, files?: { json: string; md: string }): Promise<void> {
+  if (files) {
+    await writeFileAtomic(files.json, `${summaryJson(summary)}\n`);
+    await writeFileAtomic(files.md, markdown);
+  }
+  process.stderr.write(`\n${markdown}`);
+  // The summary object is the last line of stdout, whatever else a method printed before.
+  if (json) process.stdout.write(`${summaryJson(summary)}\n`);
+}
+
+/**
+ * A WebAssembly backend with worker threads can keep Node alive after the work is done: once the
+ * command has finished (and main.ts has set the exit code), leave even if something still holds
+ * the event loop. The timer itself does not keep the process alive.
+ */
+function exitWhenDone(): void {
+  setTimeout(() => process.exit(), 2000).unref();
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--images <dir>', 'folder of images')
+    .option('--annotations <file>', 'VOC07 annotations JSON or COCO-format JSON (difficult flags file picked up beside it)')
+    .requiredOption('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite')
+    .option('--methods <list>', 'comma-separated methods, `center` = the trivial baseline', 'cameras,gradcam,center')
+    .option('-o, --out <dir>', 'output folder: results JSONL and summary', 'eval-out')
+    .option('--json', 'end stdout with one JSON summary line')
+    .option('--shard <k/n>', 'evaluate shard k of n (0-based k; items split by image id)')
+    .option('--limit <n>', 'only the first n images (sorted by id), before sharding')
+    .option('--class-map <file>', 'JSON mapping data-set classes to model labels or indices')
+    .option('--sizes <list>', 'CAMERAS input sizes, e.g. 224,324 (default 224,324,…,924)')
+    .option('-l, --layer <name>', 'layer κ (default: the last convolutional block)')
+    .option('--input-resize <mode>', 'bilinear or bicubic', 'bilinear')
+    .option('--no-check-prediction', 'CAMERAS: use every size, even where the prediction changes')
+    .option('--square', 'stretch inputs to squares instead of keeping the aspect ratio')
+    .option('--pixels-per-step <n>', 'insertion/deletion: pixels changed per step (default 224)')
+    .option('--curve-steps <n>', 'insertion/deletion: number of steps instead')
+    .option('--batch <n>', 'insertion/deletion: images per forward pass (default 16)')
+    .option('--preprocess <preset>', 'override the model input normalisation: torch, tf, caffe or unit')
+    .option('--labels <file>', 'class names file overriding the model\'s')
+    .option('--input-size <px>', 'override the model\'s native input size (the base size)')
+    .option('--engine <name>', 'ONNX forward engine: auto, onnxruntime or tfjs', 'auto')
+    .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
+    .option('--threads <n>', 'WebAssembly threads (default: all cores)')
+    .option('--max-pixels <n>', `refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})`)
+    .option('-q, --quiet', 'no progress bar')
+    .option('-v, --verbose', 'stack traces on errors');
+}
+
+async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> {
+  const methods = parseMethods(o.methods);
+  if (metric === 'pointing-game' && !o.annotations) throw new CliError('pointing-game needs --annotations', 2);
+  let shard: Shard | undefined;
+  try {
+    shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
+  } catch (e) {
+    throw new CliError(oneLine(e), 2);
+  }
+  if (o.inputResize !== 'bilinear' && o.inputResize !== 'bicubic') throw new CliError('--input-resize must be bilinear or bicubic', 2);
+  const pixelsPerStep = intOption(o.pixelsPerStep, '--pixels-per-step');
+  const steps = intOption(o.curveSteps, '--curve-steps');
+  if (pixelsPerStep !== undefined && steps !== undefined) throw new CliError('give --pixels-per-step or --curve-steps, not both', 2);
+  const batchSize = intOption(o.batch, '--batch');
+  const limit = intOption(o.limit, '--limit');
+  const maxPixels = intOption(o.maxPixels, '--max-pixels');
+  const sizes = sizesOption(o.sizes);
+  if (!fs.existsSync(o.images) || !fs.statSync(o.images).isDirectory()) throw new CliError(`--images ${o.images}: not a folder`, 2);
+  if (o.annotations && !fs.existsSync(o.annotations)) throw new CliError(`--annotations ${o.annotations}: no such file`, 2);
+  let classMap;
+  if (o.classMap) {
+    try {
+      classMap = await loadClassMap(o.classMap);
+    } catch (e) {
+      throw new CliError(`--class-map: ${oneLine(e)}`, 2);
+    }
+  }
+  const methodOptions: EvalMethodOptions = {
+    ...(sizes ? { sizes } : {}),
+    ...(o.layer ? { layer: o.layer } : {}),
+    inputResize: o.inputResize,
+    checkPrediction: o.checkPrediction,
+    ...(o.square ? { square: true } : {}),
+  };
+  await startBackend(o);
+  const model = await modelFromOptions(o);
+  fs.mkdirSync(o.out, { recursive: true });
+  try {
+    const report = await runEvaluation({
+      metric,
+      imagesDir: o.images,
+      ...(o.annotations ? { annotations: o.annotations } : {}),
+      model,
+      methods,
+      out: o.out,
+      ...(shard ? { shard } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(classMap ? { classMap } : {}),
+      methodOptions,
+      curve: { ...(pixelsPerStep ? { pixelsPerStep } : {}), ...(steps ? { steps } : {}), ...(batchSize ? { batchSize } : {}) },
+      ...(maxPixels !== undefined ? { maxPixels } : {}),
+      progress: o.quiet ? null : undefined,
+      onNote: note,
+    });
+    const md = summaryMarkdown(report.summary) + captionNotes(report, report.failed.length);
+    note(`${report.file}: ${report.computed} items computed, ${report.skipped} already stored; ${report.summary.images} images in the summary, ${report.failed.length} failed`);
+    await emit(report.summary, md, o.json, summaryFiles(o.out, shard));
+    if (report.failed.length > 0) process.exitCode = 1;
+  } catch (e) {
+    throw e instanceof CliError ? e : new CliError(oneLine(e));
+  } finally {
+    model.dispose();
+  }
+}
+
+/** `cameras eval merge FILES...`: merge shard results and summarise them. */
+async function mergeCommand(files: string[], o: { json?: boolean; out?: string; methods?: string }): Promise<void> {
+  for (const f of files) if (!fs.existsSync(f)) throw new CliError(`${f}: no such file`, 2);
+  let merged;
+  try {
+    merged = checkRecords(await mergeRuns(files), files.join(', '));
+  } catch (e) {
+    throw new CliError(oneLine(e));
+  }
+  if (merged.length === 0) throw new CliError('no results in these files');
+  // Rows in the order the runs wrote them (the --methods order), unless --methods says otherwise.
+  const order = o.methods ? parseMethods(o.methods) : [...new Set((await Promise.all(files.map(async (f) => (await readRunFile(f)).records))).flat().map((r) => String(r.method)))];
+  const { metric, model } = merged[0]!;
+  const s = summarizeRecords(metric, model, merged, order);
+  const md = summaryMarkdown(s.summary) + captionNotes(s, 0);
+  note(`merged ${merged.length} results from ${files.length} file${files.length === 1 ? '' : 's'}`);
+  let outFiles;
+  if (o.out) {
+    fs.mkdirSync(o.out, { recursive: true });
+    await writeFileAtomic(resultsFile(o.out, metric, model), merged.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    outFiles = summaryFiles(o.out);
+  }
+  await emit(s.summary, md, o.json, outFiles);
+}
+
+/** Registers `cameras eval ...`. */
+export function registerEval(program: Command): void {
+  const ev = program.command('eval').description('evaluate saliency methods over a data set (pointing game, density, insertion/deletion)');
+  for (const metric of EVAL_METRICS) {
+    addRunOptions(ev.command(metric).description(METRIC_HELP[metric])).action(async (o: EvalCliOptions) => {
+      try {
+        await runCommand(metric, o);
+      } finally {
+        exitWhenDone();
+      }
+    });
+  }
+  ev.command('merge')
+    .description('merge the JSONL results of shards and print the summary')
+    .argument('<files...>', 'results files written by `cameras eval ... --shard k/n`')
+    .option('--json', 'end stdout with one JSON summary line')
+    .option('-o, --out <dir>', 'also write the merged JSONL and summary.{json,md} here')
+    .option('--methods <list>', 'row order (default: as the runs wrote them)')
+    .option('-v, --verbose', 'stack traces on errors')
+    .action(async (files: string[], o: { json?: boolean; out?: string; methods?: string }) => {
+      await mergeCommand(files, o);
+    });
+}
