@@ -116,6 +116,10 @@ describe('input-gradient methods', () => {
       const total = summed.reduce((s, v) => s + v, 0);
       expect(total).toBeCloseTo(quadLogit(x, target) - quadLogit(new Float64Array(N), target), 3);
     }
+    // Grey baseline x′ = 0.5: IG = (x − x′) ⊙ (U (x + x′) / 2 + B).
+    const grey = sumOverChannels(x.map((v, i) => (v - 0.5) * ((U[1][i] * (v + 0.5)) / 2 + B[1][i])));
+    const r = await integratedGradients(quadratic, input, { target: 1, steps: 2, baseline: 'grey' });
+    expect(maxAbsDiff(r.raw, grey.map(Math.abs))).toBeLessThan(1e-4);
   });
 
   it('Integrated Gradients completeness on a saturating model improves with the number of steps', async () => {

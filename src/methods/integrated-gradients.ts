@@ -4,12 +4,14 @@ import type { SaliencyResult } from './types.js';
 import type { ExplainInput, SessionOptions } from '../core/session.js';
 import { withInputSession } from './input-session.js';
 import { inputGradient } from './input-gradient.js';
-import { fillValue, positiveInt } from './perturbation.js';
+import { fillValue, positiveInt, type FillMode } from './perturbation.js';
 
 /** Options of {@link integratedGradients}. */
 export interface IntegratedGradientsOptions extends SessionOptions {
   /** Number of intervals m of the path (m + 1 gradient evaluations; default 32). */
   steps?: number;
+  /** Baseline image x′ (default `black`: pixel value 0 through the model's preprocessing). */
+  baseline?: FillMode;
   /** Points of the path per backward pass (default 8). */
   batchSize?: number;
   /**
@@ -61,7 +63,7 @@ export function integratedGradientsAttribution(
 
 /**
  * Integrated Gradients (Sundararajan, Taly & Yan, ICML 2017) at the model's native size, with a
- * black image (pixel value 0, through the model's preprocessing) as the baseline, m = 32 trapezoid
+ * black image (pixel value 0, through the model's preprocessing; option `baseline`) as x′, m = 32 trapezoid
  * intervals (33 gradients); the attribution is summed over colour channels and its absolute value
  * taken (option `absolute`), upsampled bilinearly to the image, normalised to [0, 1].
  */
@@ -69,12 +71,12 @@ export async function integratedGradients(model: ModelAdapter, input: ExplainInp
   const steps = positiveInt('steps', options.steps ?? 32);
   const batchSize = positiveInt('batchSize', options.batchSize ?? 8);
   return withInputSession(model, input, options, 1 + Math.ceil((steps + 1) / batchSize), async (s) => {
-    const black = fillValue(model.preprocess, 'black');
+    const baseline = fillValue(model.preprocess, options.baseline ?? 'black');
     let attr: tf.Tensor4D;
     try {
-      attr = integratedGradientsAttribution(model, s.base, black, s.target.index, steps, batchSize, (done, total) => s.progress(`${done}/${total} path points`));
+      attr = integratedGradientsAttribution(model, s.base, baseline, s.target.index, steps, batchSize, (done, total) => s.progress(`${done}/${total} path points`));
     } finally {
-      black.dispose();
+      baseline.dispose();
     }
     const raw = tf.tidy(() => {
       const summed = attr.sum(3).reshape(s.baseShape) as tf.Tensor2D;
