@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from './tf.js';
 import '@tensorflow/tfjs-backend-cpu';
-import { conv2dInputGrad, depthwiseConv2dInputGrad, denseInputGrad, type ConvPad } from './ops.js';
+import { conv2dInputGrad, depthwiseConv2dInputGrad, denseInputGrad, maxPoolInputGrad, type ConvPad } from './ops.js';
+import '@tensorflow/tfjs-backend-wasm';
 
 function rand(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed);
@@ -34,13 +35,13 @@ describe('input-gradient-only convolutions', () => {
       const b = rand([4], 3) as tf.Tensor1D;
       const dy = (o: tf.Tensor) => tf.sum(tf.mul(o, tf.sin(tf.range(0, o.size).reshape(o.shape))));
       const ours = tf.grad((v: tf.Tensor) => dy(conv2dInputGrad(v as tf.Tensor4D, f, { strides: [c.s, c.s], pad: c.pad, dilations: [c.d, c.d], bias: b })))(x);
-      const pad4 = Array.isArray(c.pad) ? ([[0, 0], c.pad[0], c.pad[1], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]) : c.pad;
+      const c.pad = Array.isArray(c.pad) ? ([[0, 0], c.pad[0], c.pad[1], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]) : c.pad;
       const val = conv2dInputGrad(x, f, { strides: [c.s, c.s], pad: c.pad, dilations: [c.d, c.d], bias: b });
-      const valRef = tf.add(tf.conv2d(x, f, c.s, pad4 as 'same', 'NHWC', c.d), b);
+      const valRef = tf.add(tf.conv2d(x, f, c.s, c.pad as 'same', 'NHWC', c.d), b);
       expect(maxAbs(val, valRef)).toBeLessThan(1e-5);
       expect(ours.shape).toEqual(x.shape);
       if (c.d === 1) {
-        const ref = tf.grad((v: tf.Tensor) => dy(tf.add(tf.conv2d(v as tf.Tensor4D, f, c.s, pad4 as 'same', 'NHWC', c.d), b)))(x);
+        const ref = tf.grad((v: tf.Tensor) => dy(tf.add(tf.conv2d(v as tf.Tensor4D, f, c.s, c.pad as 'same', 'NHWC', c.d), b)))(x);
         expect(maxAbs(ours, ref)).toBeLessThan(1e-5);
       } else {
         // The engine has no dilated gradient: check the adjoint identity <conv(x), g> = <x, convᵀ(g)>.
@@ -86,4 +87,38 @@ describe('input-gradient-only convolutions', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
   });
+});
+
+describe('max pooling with a forward-op gradient', () => {
+  const configs: { k: [number, number]; s: [number, number]; pad: ConvPad; h: number; w: number }[] = [
+    { k: [2, 2], s: [2, 2], pad: 'valid', h: 8, w: 6 },
+    { k: [3, 3], s: [2, 2], pad: 'same', h: 9, w: 7 },
+    { k: [3, 3], s: [1, 1], pad: 'same', h: 5, w: 5 },
+    { k: [3, 3], s: [2, 2], pad: [[1, 1], [1, 1]], h: 8, w: 8 },
+  ];
+  for (const c of configs) {
+    it(`k${c.k} s${c.s} pad ${JSON.stringify(c.pad)}: value and gradient match the CPU engine's`, async () => {
+      await tf.setBackend('cpu');
+      // Distinct values so the maximum of every window is unique and both routings agree.
+      const x = tf.tidy(() => tf.add(tf.randomUniform([1, c.h, c.w, 3], -1, 1, 'float32', 11), tf.range(0, c.h * c.w * 3).reshape([1, c.h, c.w, 3]).mul(1e-4))) as tf.Tensor4D;
+      const dy = (o: tf.Tensor) => tf.sum(tf.mul(o, tf.sin(tf.range(0, o.size).reshape(o.shape))));
+      const ref = tf.grad((v: tf.Tensor) => dy(Array.isArray(c.pad) ? tf.maxPool(tf.pad(v as tf.Tensor4D, [[0, 0], c.pad[0], c.pad[1], [0, 0]], -1e9), c.k, c.s, 'valid') : tf.maxPool(v as tf.Tensor4D, c.k, c.s, c.pad)))(x);
+      const ours = tf.grad((v: tf.Tensor) => dy(maxPoolInputGrad(v as tf.Tensor4D, { kernel: c.k, strides: c.s, pad: c.pad })))(x);
+      expect(maxAbs(ours, ref)).toBeLessThan(1e-6);
+      const valRef = Array.isArray(c.pad) ? tf.maxPool(tf.pad(x, [[0, 0], c.pad[0], c.pad[1], [0, 0]], -1e9), c.k, c.s, 'valid') : tf.maxPool(x, c.k, c.s, c.pad);
+      expect(maxAbs(maxPoolInputGrad(x, { kernel: c.k, strides: c.s, pad: c.pad }), valRef)).toBe(0);
+      // The same on WebAssembly, whose own MaxPoolGrad kernel is wrong.
+      const refData = ref.dataSync().slice();
+      const xData = x.dataSync().slice();
+      await tf.setBackend('wasm');
+      const xw = tf.tensor4d(xData, x.shape);
+      const oursWasm = tf.grad((v: tf.Tensor) => dy(maxPoolInputGrad(v as tf.Tensor4D, { kernel: c.k, strides: c.s, pad: c.pad })))(xw);
+      const got = oursWasm.dataSync();
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - refData[i]));
+      expect(worst).toBeLessThan(1e-5);
+      tf.dispose([xw, oursWasm]);
+      await tf.setBackend('cpu');
+    });
+  }
 });

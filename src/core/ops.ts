@@ -16,11 +16,15 @@ export interface ConvOptions {
  * Applies `forward` to `x` with a gradient to `x` alone given by `backward`. Weights are captured
  * as constants by the closures, so the tape never asks for their gradients.
  */
-function withInputGradient<T extends tf.Tensor>(x: T, forward: (x: T) => T, backward: (dy: T) => tf.Tensor): T {
+function withInputGradient<T extends tf.Tensor>(
+  x: T,
+  forward: (x: T, save: tf.GradSaveFunc) => T,
+  backward: (dy: T, saved: tf.Tensor[]) => tf.Tensor,
+): T {
   type Custom = Parameters<typeof tf.customGrad>[0];
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: forward(args[0] as T),
-    gradFunc: (dy: tf.Tensor) => backward(dy as T),
+    value: forward(args[0] as T, args[1] as tf.GradSaveFunc),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy as T, saved),
   })) as unknown as Custom);
   return op(x) as T;
 }
@@ -51,6 +55,14 @@ function explicitPads(
   return [axis(inH, kh, strides[0], dilations[0]), axis(inW, kw, strides[1], dilations[1])];
 }
 
+/** Spreads `t` on a grid `sy`×`sx` times finer, zeros between the samples (a stride's adjoint). */
+export function insertZeros(t: tf.Tensor4D, sy: number, sx: number): tf.Tensor4D {
+  if (sy === 1 && sx === 1) return t;
+  const [, h, w, c] = t.shape;
+  const fine = tf.pad(t.reshape([1, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sy - 1], [0, 0], [0, sx - 1], [0, 0]]).reshape([1, h * sy, w * sx, c]);
+  return fine.slice([0, 0, 0, 0], [1, (h - 1) * sy + 1, (w - 1) * sx + 1, c]) as tf.Tensor4D;
+}
+
 /**
  * Turns `dy` (the gradient of a strided, padded convolution's output) into the padded, dilated
  * map that a stride-1 'valid' convolution with the flipped filter maps back to the input grid.
@@ -67,20 +79,8 @@ function spreadGradient(
   dilations: [number, number],
   pads: [[number, number], [number, number]],
 ): tf.Tensor4D {
-  const [, h, w, c] = dy.shape;
-  const [sy, sx] = strides;
-  let g = dy;
-  if (sy > 1 || sx > 1) {
-    // Insert stride-1 zeros between gradient samples.
-    g = dy.reshape([1, h, 1, w, 1, c]);
-    g = tf.pad(g, [[0, 0], [0, 0], [0, sy - 1], [0, 0], [0, sx - 1], [0, 0]]).reshape([
-      1,
-      h * sy,
-      w * sx,
-      c,
-    ]);
-    g = g.slice([0, 0, 0, 0], [1, (h - 1) * sy + 1, (w - 1) * sx + 1, c]);
-  }
+  const c = dy.shape[3];
+  const g = insertZeros(dy, strides[0], strides[1]);
   const effH = (kh - 1) * dilations[0] + 1;
   const effW = (kw - 1) * dilations[1] + 1;
   const top = effH - 1 - pads[0][0];
@@ -162,4 +162,64 @@ export function denseInputGrad(x: tf.Tensor2D, kernel: tf.Tensor2D, bias?: tf.Te
     (xin) => tf.fused.matMul({ a: xin, b: kernel, bias }) as tf.Tensor2D,
     (dy) => tf.matMul(dy, kernel, false, true),
   );
+}
+
+/** Options of {@link maxPoolInputGrad}. */
+export interface PoolOptions {
+  kernel: [number, number];
+  strides?: [number, number];
+  /** TF padding mode or explicit pads (padded cells never win). */
+  pad?: ConvPad;
+  dilations?: [number, number];
+}
+
+/** Pads with this instead of −∞ so that 0·pad stays finite in the gradient. */
+const NEG_BIG = -3.4e38;
+
+/**
+ * Max pooling whose gradient goes to the first maximum of each window in row-major order
+ * (PyTorch's choice), built from forward ops only: TF.js's WebAssembly MaxPoolGrad kernel gives
+ * wrong results (tfjs 4.22, checked against the CPU backend and finite differences).
+ */
+export function maxPoolInputGrad(x: tf.Tensor4D, opts: PoolOptions): tf.Tensor4D {
+  const kernel = opts.kernel;
+  const strides = pair(opts.strides);
+  const dilations = pair(opts.dilations);
+  const [, inH, inW, c] = x.shape;
+  const pads = explicitPads(opts.pad ?? 'valid', inH, inW, kernel[0], kernel[1], strides, dilations);
+  const padOf = (t: tf.Tensor4D) =>
+    pads[0][0] || pads[0][1] || pads[1][0] || pads[1][1] ? tf.pad(t, [[0, 0], pads[0], pads[1], [0, 0]], NEG_BIG) : t;
+  const poolValid = (t: tf.Tensor4D): tf.Tensor4D => {
+    if (dilations[0] === 1 && dilations[1] === 1) return tf.maxPool(t, kernel, strides, 'valid');
+    const full = tf.pool(t, kernel, 'max', 'valid', dilations, 1) as tf.Tensor4D;
+    const [, fh, fw] = full.shape;
+    return tf.stridedSlice(full, [0, 0, 0, 0], [1, fh, fw, c], [1, strides[0], strides[1], 1]) as tf.Tensor4D;
+  };
+  // The padded input and the output are saved: the caller's input may be gone by backprop time.
+  const forward = (xin: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    const xp = padOf(xin);
+    const y = poolValid(xp);
+    save([xp, y]);
+    return y;
+  };
+  const backward = (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+    const [xp, y] = saved as tf.Tensor4D[];
+    const [, hp, wp] = xp.shape;
+    const [, oh, ow] = y.shape;
+    let remaining: tf.Tensor = tf.onesLike(y);
+    let dx: tf.Tensor = tf.zerosLike(xp);
+    for (let i = 0; i < kernel[0]; i++) {
+      for (let j = 0; j < kernel[1]; j++) {
+        const oy = i * dilations[0];
+        const ox = j * dilations[1];
+        const sample = tf.stridedSlice(xp, [0, oy, ox, 0], [1, oy + (oh - 1) * strides[0] + 1, ox + (ow - 1) * strides[1] + 1, c], [1, strides[0], strides[1], 1]);
+        const hit = tf.mul(tf.cast(tf.equal(sample, y), 'float32'), remaining);
+        remaining = tf.sub(remaining, hit);
+        const spread = insertZeros(tf.mul(dy, hit) as tf.Tensor4D, strides[0], strides[1]);
+        dx = tf.add(dx, tf.pad(spread, [[0, 0], [oy, hp - oy - spread.shape[1]], [ox, wp - ox - spread.shape[2]], [0, 0]]));
+      }
+    }
+    return tf.slice(dx, [0, pads[0][0], pads[1][0], 0], [1, inH, inW, c]);
+  };
+  return withInputGradient(x, forward, backward);
 }

@@ -1,7 +1,7 @@
 import * as tf from '../core/tf.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { HeadOutput, LayerInfo, ModelAdapter, PreprocessSpec, SplitModel } from '../core/types.js';
-import { conv2dInputGrad, denseInputGrad, depthwiseConv2dInputGrad, type ConvPad } from '../core/ops.js';
+import { conv2dInputGrad, denseInputGrad, depthwiseConv2dInputGrad, maxPoolInputGrad, type ConvPad } from '../core/ops.js';
 
 /* The layer internals we read: public fields of tfjs-layers objects that its typings keep private. */
 interface LayerInternals {
@@ -14,6 +14,7 @@ interface LayerInternals {
   padding?: string;
   dilationRate?: number[] | number;
   dataFormat?: string;
+  poolSize?: number[] | number;
 }
 
 /** Options of {@link LayersModelAdapter}. */
@@ -29,6 +30,8 @@ export interface LayersAdapterOptions {
 
 const SHAPE_ONLY = new Set(['Reshape', 'Flatten', 'Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout']);
 const CONV_LIKE = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Dense']);
+/** Layers replaced by our own ops on the gradient path (see the class comment). */
+const REPLACED = new Set([...CONV_LIKE, 'MaxPooling2D']);
 
 function isSoftmax(layer: tfl.layers.Layer): boolean {
   const cls = layer.getClassName();
@@ -47,9 +50,10 @@ function pair(v: number[] | number | undefined): [number, number] {
  *
  * Forward passes before the cut run the stored model (fused kernels). After the cut the graph is
  * walked layer by layer on concrete tensors, with convolutions and dense layers replaced by
- * input-gradient-only versions: tfjs-layers' fused convolution always computes the filter
- * gradient, which WebAssembly cannot do and which saliency never needs. A trailing softmax is
- * dropped so the tail ends at the logits.
+ * input-gradient-only versions (tfjs-layers' fused convolution always computes the filter
+ * gradient, which WebAssembly cannot do and which saliency never needs) and max pooling by one
+ * whose gradient is built from forward ops (WebAssembly's MaxPoolGrad is wrong in tfjs 4.22).
+ * A trailing softmax is dropped so the tail ends at the logits.
  */
 export class LayersModelAdapter implements ModelAdapter {
   readonly name: string;
@@ -110,6 +114,11 @@ export class LayersModelAdapter implements ModelAdapter {
 
   get engine(): string {
     return `tfjs-${tf.getBackend()}`;
+  }
+
+  /** The wrapped tfjs-layers model, for analyses that clone it (e.g. weight randomisation). */
+  get layersModel(): tfl.LayersModel {
+    return this.model;
   }
 
   /** Output shapes at the native input size, from the layers' own shape rules. */
@@ -224,12 +233,13 @@ export class LayersModelAdapter implements ModelAdapter {
   private applyLayer(layer: tfl.layers.Layer, inputs: tf.Tensor[], skipActivation: boolean): tf.Tensor {
     const cls = layer.getClassName();
     const l = layer as unknown as LayerInternals;
-    if (!CONV_LIKE.has(cls)) return layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false }) as tf.Tensor;
+    if (!REPLACED.has(cls)) return layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false }) as tf.Tensor;
     if (l.dataFormat && l.dataFormat !== 'channelsLast') throw new Error(`layer "${layer.name}": channelsFirst data format is not supported`);
     const x = inputs[0];
+    const pad = (l.padding ?? 'valid') as ConvPad;
+    if (cls === 'MaxPooling2D') return maxPoolInputGrad(x as tf.Tensor4D, { kernel: pair(l.poolSize), strides: pair(l.strides ?? l.poolSize), pad });
     const bias = l.bias ? (l.bias.read() as tf.Tensor1D) : undefined;
     let y: tf.Tensor;
-    const pad = (l.padding ?? 'valid') as ConvPad;
     if (cls === 'Dense') {
       const kernel = l.kernel!.read() as tf.Tensor2D;
       const flat = x.reshape([-1, x.shape[x.rank - 1]]) as tf.Tensor2D;

@@ -4,7 +4,7 @@
  * (dense), `[kh, kw, C, multiplier]` (depthwise) or one dense filter per group.
  */
 import * as tf from '../../../core/tf.js';
-import { conv2dInputGrad, depthwiseConv2dInputGrad } from '../../../core/ops.js';
+import { conv2dInputGrad, depthwiseConv2dInputGrad, insertZeros } from '../../../core/ops.js';
 import { attrInt, attrInts, attrString, type OnnxNode, type OpDef } from '../node.js';
 import { type ConstValue, nhwc, toNhwc, toPlain, type Value } from '../values.js';
 import { sliceAxis, tensorIn } from './util.js';
@@ -187,14 +187,6 @@ const Conv: OpDef = {
   },
 };
 
-/** Inserts `s - 1` zeros between samples along H and W (the input grid of a transposed conv). */
-export function dilateInput(x: tf.Tensor4D, sy: number, sx: number): tf.Tensor4D {
-  if (sy === 1 && sx === 1) return x;
-  const [, h, w, c] = x.shape;
-  const grid = tf.pad(x.reshape([1, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sy - 1], [0, 0], [0, sx - 1], [0, 0]]);
-  return tf.slice(grid.reshape([1, h * sy, w * sx, c]), [0, 0, 0, 0], [1, (h - 1) * sy + 1, (w - 1) * sx + 1, c]) as tf.Tensor4D;
-}
-
 /** Pads (negative amounts crop) along H and W. */
 function padOrCrop(x: tf.Tensor4D, p: Pads2): tf.Tensor4D {
   const pos = (v: number): number => Math.max(0, v);
@@ -244,7 +236,7 @@ const ConvTranspose: OpDef = {
       const p = attrInts(node, 'pads') ?? [0, 0, 0, 0];
       pads = [[p[0], p[2]], [p[1], p[3]]];
     }
-    const spread = dilateInput(x, strides[0], strides[1]);
+    const spread = insertZeros(x, strides[0], strides[1]);
     const framed = padOrCrop(spread, [
       [eff[0] - 1 - pads[0][0], eff[0] - 1 - pads[0][1] + outPad[0]],
       [eff[1] - 1 - pads[1][0], eff[1] - 1 - pads[1][1] + outPad[1]],

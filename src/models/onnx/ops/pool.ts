@@ -5,10 +5,10 @@
 import * as tf from '../../../core/tf.js';
 import { attrInt, attrInts, type OnnxNode, type OpDef } from '../node.js';
 import { nhwc, toNhwc, toPlain } from '../values.js';
-import { dilateInput, resolvePads } from './conv.js';
+import { resolvePads } from './conv.js';
 import { sliceAxis, tensorIn } from './util.js';
+import { maxPoolInputGrad } from '../../../core/ops.js';
 
-const NEG_BIG = -3.4e38;
 
 interface PoolGeometry {
   readonly kernel: [number, number];
@@ -76,52 +76,15 @@ function input4d(v: ReturnType<typeof tensorIn>): tf.Tensor4D {
   return toNhwc(v) as tf.Tensor4D;
 }
 
-/**
- * Routes the gradient of a valid max pool to the first maximum of each window in row-major order
- * (PyTorch's choice), with forward ops only: the WebAssembly backend's MaxPoolGrad kernel gives
- * wrong results (measured against the CPU backend and finite differences, tfjs 4.22).
- */
-function maxPoolGradient(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D, g: PoolGeometry): tf.Tensor4D {
-  const [, hp, wp, c] = x.shape;
-  const [, oh, ow] = y.shape;
-  const [sy, sx] = g.strides;
-  let remaining: tf.Tensor = tf.onesLike(y);
-  let dx: tf.Tensor = tf.zerosLike(x);
-  for (let i = 0; i < g.kernel[0]; i++) {
-    for (let j = 0; j < g.kernel[1]; j++) {
-      const oy = i * g.dilations[0];
-      const ox = j * g.dilations[1];
-      const sample = tf.stridedSlice(x, [0, oy, ox, 0], [1, oy + (oh - 1) * sy + 1, ox + (ow - 1) * sx + 1, c], [1, sy, sx, 1]);
-      const hit = tf.mul(tf.cast(tf.equal(sample, y), 'float32'), remaining);
-      remaining = tf.sub(remaining, hit);
-      const spread = dilateInput(tf.mul(dy, hit) as tf.Tensor4D, sy, sx);
-      const placed = tf.pad(spread, [[0, 0], [oy, hp - oy - spread.shape[1]], [ox, wp - ox - spread.shape[2]], [0, 0]]);
-      dx = tf.add(dx, placed);
-    }
-  }
-  return dx as tf.Tensor4D;
-}
-
 const MaxPool: OpDef = {
   run: (node, inputs) => {
     if (node.outputs.length > 1 && node.outputs[1]) throw new Error('the Indices output is not supported');
     const x = input4d(tensorIn(inputs[0], 0));
     const g = geometry(node, x.shape[1], x.shape[2]);
-    const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const xin = args[0] as tf.Tensor4D;
-      const save = args[1] as tf.GradSaveFunc;
-      const xp = padded(xin, g, NEG_BIG);
-      const value: tf.Tensor = poolValid(xp, g, 'max');
-      save([xp, value]);
-      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor => {
-        const [xs, ys] = saved as tf.Tensor4D[];
-        const dxp = maxPoolGradient(xs, ys, dy as tf.Tensor4D, g);
-        const p = g.pads;
-        return tf.slice(dxp, [0, p[0][0], p[1][0], 0], [1, xin.shape[1], xin.shape[2], xin.shape[3]]);
-      };
-      return { value, gradFunc };
-    });
-    return [nhwc(pool(x) as tf.Tensor4D)];
+    const p = g.pads;
+    const pad: [[number, number], [number, number]] = [[p[0][0], p[0][1] + g.extra[0]], [p[1][0], p[1][1] + g.extra[1]]];
+    const y = maxPoolInputGrad(x, { kernel: g.kernel, strides: g.strides, dilations: g.dilations, pad });
+    return [nhwc(y)];
   },
 };
 
