@@ -171,6 +171,8 @@ export function registerExplain(program: Command): void {
       const alpha = Number(o.alpha);
       if (!(alpha >= 0 && alpha <= 1)) throw new CliError('--alpha must be between 0 and 1', 2);
       methodOptions(o);
+      // Usage errors surface before the model loads, not once per image.
+      intOption(o.maxPixels, '--max-pixels');
       const { backend } = await startBackend(o);
       const model = await modelFromOptions(o);
       fs.mkdirSync(o.out, { recursive: true });
@@ -184,11 +186,12 @@ export function registerExplain(program: Command): void {
               else note(`${r.image}: ${r.method} → ${r.files.overlay} (class ${r.target.index}${r.target.label ? ` "${r.target.label}"` : ''}, p=${r.target.probability.toFixed(3)}, sizes ${r.sizesUsed.join(',')}, ${r.ms} ms)`);
             }
           } catch (e) {
+            // A usage error is about the command, not this file: main prints it once.
+            if (e instanceof CliError && e.exitCode === 2) throw e;
             if (o.verbose) console.error(e);
             const msg = oneLine(e);
             failures.push(file);
             note(msg.startsWith(file) ? msg : `${file}: ${msg}`);
-            if (e instanceof CliError && e.exitCode === 2) throw e;
           }
         }
       } finally {
