@@ -10,11 +10,11 @@ import { METHODS } from './index.js';
 /** Small settings so that every method together stays well under a minute on WebAssembly. */
 const SMALL: Record<string, object> = {
   cameras: { sizes: [224, 324] },
-  scorecam: { topK: 32 },
-  rise: { n: 64 },
-  occlusion: { stride: 32 },
-  smoothgrad: { samples: 4 },
-  'integrated-gradients': { steps: 6 },
+  scorecam: { topK: 16 },
+  rise: { n: 32 },
+  occlusion: { stride: 48 },
+  smoothgrad: { samples: 2 },
+  'integrated-gradients': { steps: 3 },
 };
 
 describe('every method on mobilenet_v1_0.25_224 (WebAssembly) and chelsea.png', () => {
