@@ -35,13 +35,13 @@ describe('input-gradient-only convolutions', () => {
       const b = rand([4], 3) as tf.Tensor1D;
       const dy = (o: tf.Tensor) => tf.sum(tf.mul(o, tf.sin(tf.range(0, o.size).reshape(o.shape))));
       const ours = tf.grad((v: tf.Tensor) => dy(conv2dInputGrad(v as tf.Tensor4D, f, { strides: [c.s, c.s], pad: c.pad, dilations: [c.d, c.d], bias: b })))(x);
-      const c.pad = Array.isArray(c.pad) ? ([[0, 0], c.pad[0], c.pad[1], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]) : c.pad;
+      const pad4 = Array.isArray(c.pad) ? ([[0, 0], c.pad[0], c.pad[1], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]]) : c.pad;
       const val = conv2dInputGrad(x, f, { strides: [c.s, c.s], pad: c.pad, dilations: [c.d, c.d], bias: b });
-      const valRef = tf.add(tf.conv2d(x, f, c.s, c.pad as 'same', 'NHWC', c.d), b);
+      const valRef = tf.add(tf.conv2d(x, f, c.s, pad4 as 'same', 'NHWC', c.d), b);
       expect(maxAbs(val, valRef)).toBeLessThan(1e-5);
       expect(ours.shape).toEqual(x.shape);
       if (c.d === 1) {
-        const ref = tf.grad((v: tf.Tensor) => dy(tf.add(tf.conv2d(v as tf.Tensor4D, f, c.s, c.pad as 'same', 'NHWC', c.d), b)))(x);
+        const ref = tf.grad((v: tf.Tensor) => dy(tf.add(tf.conv2d(v as tf.Tensor4D, f, c.s, pad4 as 'same', 'NHWC', c.d), b)))(x);
         expect(maxAbs(ours, ref)).toBeLessThan(1e-5);
       } else {
         // The engine has no dilated gradient: check the adjoint identity <conv(x), g> = <x, convᵀ(g)>.
@@ -121,4 +121,24 @@ describe('max pooling with a forward-op gradient', () => {
       await tf.setBackend('cpu');
     });
   }
+});
+
+describe('batched input gradients', () => {
+  it('strided, depthwise-multiplier and pooling gradients handle batches like single images', async () => {
+    await tf.setBackend('cpu');
+    const x = tf.randomUniform([3, 9, 8, 4], -1, 1, 'float32', 21) as tf.Tensor4D;
+    const f = tf.randomUniform([3, 3, 4, 2], -1, 1, 'float32', 22) as tf.Tensor4D;
+    const k = tf.randomUniform([3, 3, 8, 5], -1, 1, 'float32', 23) as tf.Tensor4D;
+    const net = (v: tf.Tensor4D) => {
+      const d = depthwiseConv2dInputGrad(v, f, { strides: [2, 2], pad: 'same' });
+      const c = conv2dInputGrad(d, k, { strides: [2, 2], pad: [[1, 1], [1, 1]] });
+      return maxPoolInputGrad(c, { kernel: [2, 2], strides: [1, 1] });
+    };
+    const g = tf.grad((v: tf.Tensor) => tf.sum(tf.square(net(v as tf.Tensor4D))))(x);
+    for (let i = 0; i < 3; i++) {
+      const xi = x.slice([i, 0, 0, 0], [1, 9, 8, 4]);
+      const gi = tf.grad((v: tf.Tensor) => tf.sum(tf.square(net(v as tf.Tensor4D))))(xi);
+      expect(maxAbs(gi, g.slice([i, 0, 0, 0], [1, 9, 8, 4]))).toBeLessThan(1e-5);
+    }
+  });
 });

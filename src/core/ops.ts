@@ -58,9 +58,9 @@ function explicitPads(
 /** Spreads `t` on a grid `sy`×`sx` times finer, zeros between the samples (a stride's adjoint). */
 export function insertZeros(t: tf.Tensor4D, sy: number, sx: number): tf.Tensor4D {
   if (sy === 1 && sx === 1) return t;
-  const [, h, w, c] = t.shape;
-  const fine = tf.pad(t.reshape([1, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sy - 1], [0, 0], [0, sx - 1], [0, 0]]).reshape([1, h * sy, w * sx, c]);
-  return fine.slice([0, 0, 0, 0], [1, (h - 1) * sy + 1, (w - 1) * sx + 1, c]) as tf.Tensor4D;
+  const [b, h, w, c] = t.shape;
+  const fine = tf.pad(t.reshape([b, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sy - 1], [0, 0], [0, sx - 1], [0, 0]]).reshape([b, h * sy, w * sx, c]);
+  return fine.slice([0, 0, 0, 0], [b, (h - 1) * sy + 1, (w - 1) * sx + 1, c]) as tf.Tensor4D;
 }
 
 /**
@@ -94,7 +94,7 @@ function spreadGradient(
   const x0 = Math.max(0, -left);
   const hh = p.shape[1] - y0 - Math.max(0, -bottom);
   const ww = p.shape[2] - x0 - Math.max(0, -right);
-  if (y0 || x0 || hh !== p.shape[1] || ww !== p.shape[2]) p = p.slice([0, y0, x0, 0], [1, hh, ww, c]);
+  if (y0 || x0 || hh !== p.shape[1] || ww !== p.shape[2]) p = p.slice([0, y0, x0, 0], [p.shape[0], hh, ww, c]);
   return p;
 }
 
@@ -150,7 +150,7 @@ export function depthwiseConv2dInputGrad(x: tf.Tensor4D, filter: tf.Tensor4D, op
     // dx_c = Σ_m conv(dy_{c,m}, flip(f_{c,m})): one depthwise pass over all C·mult gradient
     // channels, then the multiplier axis summed away.
     const perM = tf.depthwiseConv2d(spread, flipped.reshape([kh, kw, c * mult, 1]) as tf.Tensor4D, 1, 'valid', 'NHWC', dilations);
-    return perM.reshape([1, perM.shape[1], perM.shape[2], c, mult]).sum(4) as tf.Tensor4D;
+    return perM.reshape([perM.shape[0], perM.shape[1], perM.shape[2], c, mult]).sum(4) as tf.Tensor4D;
   };
   return withInputGradient(x, forward, backward);
 }
@@ -193,7 +193,7 @@ export function maxPoolInputGrad(x: tf.Tensor4D, opts: PoolOptions): tf.Tensor4D
     if (dilations[0] === 1 && dilations[1] === 1) return tf.maxPool(t, kernel, strides, 'valid');
     const full = tf.pool(t, kernel, 'max', 'valid', dilations, 1) as tf.Tensor4D;
     const [, fh, fw] = full.shape;
-    return tf.stridedSlice(full, [0, 0, 0, 0], [1, fh, fw, c], [1, strides[0], strides[1], 1]) as tf.Tensor4D;
+    return tf.stridedSlice(full, [0, 0, 0, 0], [full.shape[0], fh, fw, c], [1, strides[0], strides[1], 1]) as tf.Tensor4D;
   };
   // The padded input and the output are saved: the caller's input may be gone by backprop time.
   const forward = (xin: tf.Tensor4D, save: tf.GradSaveFunc) => {
@@ -212,14 +212,14 @@ export function maxPoolInputGrad(x: tf.Tensor4D, opts: PoolOptions): tf.Tensor4D
       for (let j = 0; j < kernel[1]; j++) {
         const oy = i * dilations[0];
         const ox = j * dilations[1];
-        const sample = tf.stridedSlice(xp, [0, oy, ox, 0], [1, oy + (oh - 1) * strides[0] + 1, ox + (ow - 1) * strides[1] + 1, c], [1, strides[0], strides[1], 1]);
+        const sample = tf.stridedSlice(xp, [0, oy, ox, 0], [xp.shape[0], oy + (oh - 1) * strides[0] + 1, ox + (ow - 1) * strides[1] + 1, c], [1, strides[0], strides[1], 1]);
         const hit = tf.mul(tf.cast(tf.equal(sample, y), 'float32'), remaining);
         remaining = tf.sub(remaining, hit);
         const spread = insertZeros(tf.mul(dy, hit) as tf.Tensor4D, strides[0], strides[1]);
         dx = tf.add(dx, tf.pad(spread, [[0, 0], [oy, hp - oy - spread.shape[1]], [ox, wp - ox - spread.shape[2]], [0, 0]]));
       }
     }
-    return tf.slice(dx, [0, pads[0][0], pads[1][0], 0], [1, inH, inW, c]);
+    return tf.slice(dx, [0, pads[0][0], pads[1][0], 0], [xp.shape[0], inH, inW, c]);
   };
   return withInputGradient(x, forward, backward);
 }

@@ -60,6 +60,8 @@ class TfliteModel implements ModelAdapter {
   readonly preprocess: PreprocessSpec;
   private readonly layers: LayerInfo[];
   private readonly byName = new Map<string, number>();
+  /** Name shown for each 4-D tensor: its short name when unambiguous. */
+  private readonly displayName = new Map<number, string>();
   private disposed = false;
 
   constructor(
@@ -88,10 +90,12 @@ class TfliteModel implements ModelAdapter {
       const t = def.tensors[op.outputs[0]];
       if (t.shape.length !== 4) continue;
       const short = t.name.split(';')[0];
-      // MLIR-converted files join the names of fused TF ops with ';': the first is the familiar one.
-      const aliases = short !== t.name && aliasCount.get(short) === 1 && !this.byName.has(short) ? [short] : [];
-      for (const a of aliases) this.byName.set(a, t.index);
-      this.layers.push({ name: t.name, aliases, kind: op.opName, shape: [...t.shape], spatial: t.shape[1] > 1 || t.shape[2] > 1 });
+      // MLIR-converted files join the names of fused TF ops with ';': the first is the familiar one,
+      // so it becomes the layer's name when it is unambiguous, the full name its alias.
+      const unique = short !== t.name && aliasCount.get(short) === 1 && !this.byName.has(short);
+      if (unique) this.byName.set(short, t.index);
+      this.displayName.set(t.index, unique ? short : t.name);
+      this.layers.push({ name: unique ? short : t.name, aliases: unique ? [t.name] : [], kind: op.opName, shape: [...t.shape], spatial: t.shape[1] > 1 || t.shape[2] > 1 });
     }
   }
 
@@ -108,7 +112,7 @@ class TfliteModel implements ModelAdapter {
     for (let j = ops.length - 1; j >= 0; j--) {
       if (!POOLS.has(ops[j].opName)) continue;
       const t = this.def.tensors[ops[j].inputs[0]];
-      if (t.shape.length === 4 && this.graph.producer.has(t.index)) return t.name;
+      if (t.shape.length === 4 && this.graph.producer.has(t.index)) return this.displayName.get(t.index) ?? t.name;
     }
     const spatial = this.layers.filter((l) => l.spatial);
     if (spatial.length === 0) throw new Error(`TFLite model ${this.name} has no spatial layer`);
@@ -148,7 +152,7 @@ class TfliteModel implements ModelAdapter {
     const graph = this.graph;
     const k = graph.producer.get(index)!;
     const crossing = graph.crossing(k, index);
-    const canonical = this.def.tensors[index].name;
+    const canonical = this.displayName.get(index) ?? this.def.tensors[index].name;
     const checkInput = (x: tf.Tensor4D) => this.checkInput(x);
     return {
       layer: canonical,
