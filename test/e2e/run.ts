@@ -137,6 +137,17 @@ async function flow(page: Page, port: number, backendChoice: string, ref: Refere
 
   await page.fill('#sizes', SIZES.join(', '));
   await page.click('#run');
+  // The page stays responsive while the worker computes: a round trip through its main thread.
+  let worstMs = 0;
+  let polls = 0;
+  while ((await page.getAttribute('body', 'data-state')) === 'running') {
+    const s = performance.now();
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(1)))');
+    worstMs = Math.max(worstMs, performance.now() - s);
+    polls++;
+  }
+  console.log(`[${tag}] main thread during the computation: ${polls} animation frames polled, slowest ${Math.round(worstMs)} ms`);
+  assert.ok(worstMs < 1000, `the page froze for ${Math.round(worstMs)} ms while computing`);
   for (const m of METHODS) {
     await page.waitForSelector(`#panel-${m}[data-state="done"], #panel-${m}[data-state="error"]`);
     assert.equal(await page.getAttribute(`#panel-${m}`, 'data-state'), 'done', `${m} failed: ${await page.textContent(`#panel-${m} .meta`)} ${await page.textContent('#notices')}`);
@@ -144,8 +155,11 @@ async function flow(page: Page, port: number, backendChoice: string, ref: Refere
     assert.equal(await page.getAttribute(`#panel-${m}`, 'data-sizes-used'), ref[m].sizesUsed.join(','), `${m}: sizes used differ from Node`);
   }
   t = lap(`${tag}: explain (Grad-CAM + CAMERAS)`, t);
-  const progress = await page.$$eval('#progress .item', (items) => items.map((i) => i.textContent ?? ''));
-  assert.ok(progress.length === 2 && progress.every((p) => /done/.test(p)), `progress should report both methods done: ${progress.join(' / ')}`);
+  // Per-size progress: CAMERAS counted one pass per size, Grad-CAM one pass.
+  const bars = await page.$$eval('.panel progress', (ps) => ps.map((p) => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max]));
+  const passes = SIZES.length + (SIZES.includes(224) ? 0 : 1);
+  assert.deepEqual(bars, [[passes, passes], [1, 1]], `progress bars (cameras, gradcam): ${JSON.stringify(bars)}`);
+  assert.match((await page.textContent('#progress')) ?? '', /Done: Grad-CAM .* CAMERAS/);
 
   // The overlay canvases are drawn: image-sized and far from uniform.
   for (const m of METHODS) {

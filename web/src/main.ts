@@ -403,23 +403,22 @@ function updateRun(): void {
 ui.mCameras.addEventListener('change', updateRun);
 ui.mGradcam.addEventListener('change', updateRun);
 
-function progressItem(method: MethodName): { set(done: number, total: number, message: string): void; finish(text: string): void } {
-  const item = document.createElement('div');
-  item.className = 'item';
-  item.dataset.method = method;
-  const text = Object.assign(document.createElement('span'), { textContent: `${METHOD_TITLE[method]}: waiting…` });
-  const bar = Object.assign(document.createElement('progress'), { max: 1, value: 0 });
-  item.append(text, bar);
-  ui.progress.append(item);
+/** The progress bar inside a method's panel, updated after every forward pass. */
+function progressIn(method: MethodName): { set(done: number, total: number, message: string): void; finish(): void } {
+  const p = panel(method);
+  const bar = p.querySelector('progress') as HTMLProgressElement;
+  const text = p.querySelector('.busy-text') as HTMLElement;
+  bar.max = 1;
+  bar.value = 0;
+  text.textContent = 'waiting…';
   return {
     set(done, total, message) {
       bar.max = total;
       bar.value = done;
-      text.textContent = `${METHOD_TITLE[method]}: ${message} — pass ${done} of ${total}`;
+      text.textContent = `${message} · pass ${done} of ${total}`;
     },
-    finish(t) {
+    finish() {
       bar.value = bar.max;
-      text.textContent = `${METHOD_TITLE[method]}: ${t}`;
     },
   };
 }
@@ -438,14 +437,15 @@ async function run(): Promise<void> {
   state.busy = true;
   updateRun();
   document.body.dataset.state = 'running';
-  ui.progress.replaceChildren();
+  ui.progress.textContent = '';
   clearResults();
-  const items = new Map(methods.map((m) => [m, progressItem(m)] as const));
+  const items = new Map(methods.map((m) => [m, progressIn(m)] as const));
+  for (const m of methods) setPanel(panel(m), 'running');
+  const summary: string[] = [];
   const image = state.image;
   try {
     for (const method of methods) {
       const p = panel(method);
-      setPanel(p, 'running');
       const item = items.get(method)!;
       try {
         const r = await client.explain({ image, method, target: state.target, sizes, layer: ui.layer.value || undefined }, (done, total, message) => item.set(done, total, message));
@@ -453,13 +453,15 @@ async function run(): Promise<void> {
         redraw(method);
         setPanel(p, 'done', describe(r));
         p.dataset.sizesUsed = r.sizesUsed.join(',');
-        item.finish(`done in ${seconds(r.ms)} (sizes ${r.sizesUsed.join(', ') || 'none'})`);
+        item.finish();
+        summary.push(`${METHOD_TITLE[method]} ${seconds(r.ms)}`);
+        ui.progress.textContent = `Done: ${summary.join(' · ')}`;
         if (method === 'cameras' && r.sizesUsed.length === 0) {
           notice('cameras', 'warn', 'CAMERAS: the prediction changed at every size, so no size entered the map (it is blank). Try fewer or smaller sizes.');
         }
       } catch (e) {
         setPanel(p, 'error', `failed: ${(e as Error).message}`);
-        item.finish('failed');
+        item.finish();
         notice(`run-${method}`, 'error', `${METHOD_TITLE[method]} failed: ${(e as Error).message}`);
       }
     }
