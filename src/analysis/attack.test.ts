@@ -1,0 +1,150 @@
+import { describe, it, expect } from 'vitest';
+import * as tf from '../core/tf.js';
+import { pgd, workingImage } from './pgd.js';
+import { focusedAttack, massOutside, summarizeFocusedAttack } from './focused-attack.js';
+import { adversarialCheck, randomMask, summarizeAdversarialCheck, topKMask } from './adversarial-check.js';
+import { fixedMethod, grayImage, linearModel } from './test-models.js';
+
+/**
+ * Two classes, logit₁ − logit₀ = Σ u·(x − 128)/255 − margin with u the given per-entry weights:
+ * on the gray-128 image class 0 leads by `margin`.
+ */
+function twoClass(u: Float32Array, margin: number, size: number) {
+  const w = new Float32Array(u.length * 2);
+  u.forEach((v, i) => (w[2 * i + 1] = v));
+  const offset = u.reduce((a, b) => a + b, 0) * (128 / 255);
+  return linearModel(w, [margin + offset, 0], size);
+}
+
+describe('PGD', () => {
+  it('flips a linear model to the target in the predicted number of steps and respects ε', async () => {
+    const size = 4;
+    const u = Float32Array.from({ length: size * size * 3 }, (_, i) => (i % 2 ? -1 : 1));
+    const model = twoClass(u, 0.5, size);
+    const image = grayImage(size, size);
+    const tensors = tf.memory().numTensors;
+    // Each step gains 48/255 ≈ 0.188 of logit margin: 3 steps beat 0.5.
+    const r = await pgd(model, image, { epsilon: 16, stepSize: 1, steps: 100, target: 1 });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(r.fooled).toBe(true);
+    expect(r.predicted).toBe(1);
+    expect(r.steps).toBe(3);
+    expect([...r.perturbation]).toEqual([...u].map((v) => 3 * v));
+    expect(r.linf).toBeCloseTo(3 / 255, 6);
+    // Out of reach: stops at the budget, every entry at the ε bound, never beyond.
+    const far = await pgd(twoClass(u, 10, size), image, { epsilon: 16, stepSize: 1, steps: 40, target: 1 });
+    expect(far.fooled).toBe(false);
+    expect(far.steps).toBe(40);
+    expect(Math.max(...far.perturbation.map(Math.abs))).toBe(16);
+    expect(far.linf).toBeCloseTo(16 / 255, 6);
+    // Untargeted moves away from the source the same way.
+    const un = await pgd(model, image, { epsilon: 16, stepSize: 1, steps: 100, source: 0 });
+    expect(un.fooled).toBe(true);
+    expect(un.steps).toBe(3);
+    model.dispose();
+  });
+
+  it('keeps pixels in range and confines the perturbation to a mask', async () => {
+    const size = 4;
+    const u = new Float32Array(size * size * 3).fill(1);
+    const model = twoClass(u, 100, size);
+    const bright = grayImage(size, size, 250);
+    const r = await pgd(model, bright, { epsilon: 16, stepSize: 2, steps: 20, target: 1 });
+    expect(Math.max(...r.perturbation)).toBe(5);
+    const mask = Float32Array.from({ length: 16 }, (_, i) => (i < 4 ? 1 : 0));
+    const m = await pgd(model, grayImage(size, size), { epsilon: 8, stepSize: 2, steps: 20, target: 1, mask });
+    for (let i = 0; i < 16; i++) for (let c = 0; c < 3; c++) expect(m.perturbation[3 * i + c]).toBe(i < 4 ? 8 : 0);
+    model.dispose();
+  });
+
+  it('rejects bad options', async () => {
+    const model = twoClass(new Float32Array(12), 0, 2);
+    const img = grayImage(2, 2);
+    await expect(pgd(model, img, { epsilon: 1, stepSize: 1, steps: 1 })).rejects.toThrow(/exactly one/);
+    await expect(pgd(model, img, { epsilon: -1, stepSize: 1, steps: 1, target: 1 })).rejects.toThrow(RangeError);
+    await expect(pgd(model, img, { epsilon: 1, stepSize: 1, steps: 1, target: 5 })).rejects.toThrow(/out of range/);
+    await expect(pgd(model, img, { epsilon: 1, stepSize: 1, steps: 1, target: 1, beta: 50 })).rejects.toThrow(/saliency/);
+    await expect(pgd(model, img, { epsilon: 1, stepSize: 1, steps: 1, target: 1, mask: [1] })).rejects.toThrow(/mask has 1 values/);
+  });
+
+  it('workingImage keeps the aspect ratio at the shorter side', () => {
+    const w = workingImage(grayImage(20, 10, 77), 5);
+    expect([w.width, w.height]).toEqual([10, 5]);
+    expect(Math.max(...w.data)).toBeCloseTo(77, 4);
+  });
+});
+
+describe('focused attack (Eq. 4)', () => {
+  it('puts less of the perturbation outside the salient region than plain PGD', async () => {
+    const size = 8;
+    // Every pixel matters equally, so only the penalty can steer the perturbation.
+    const model = twoClass(new Float32Array(size * size * 3).fill(1), 2, size);
+    const psi = (w: number, h: number) => Float32Array.from({ length: w * h }, (_, i) => (i % w < w / 2 ? 1 : 0));
+    const tensors = tf.memory().numTensors;
+    const rec = await focusedAttack(model, grayImage(size, size), { method: fixedMethod('half', psi), epsilon: 16, stepSize: 1, steps: 100 });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(rec.target).toBe(1);
+    expect(rec.plain.fooled && rec.focused.fooled).toBe(true);
+    expect(rec.plain.massOutside).toBeCloseTo(0.5, 6);
+    expect(rec.focused.massOutside).toBeLessThan(0.35);
+    expect(rec.focused.l2).toBeLessThan(rec.plain.l2 * 1.5);
+    const s = summarizeFocusedAttack([rec, { ...rec, focused: { ...rec.focused, fooled: false } }]);
+    expect(s.both).toBe(1);
+    expect(s.foolingRate).toEqual({ plain: 1, focused: 0.5 });
+    expect(s.reductionPercent.l2).toBeCloseTo(100 * (1 - rec.focused.l2 / rec.plain.l2), 9);
+    model.dispose();
+  });
+
+  it('measures mass outside on a hand example', () => {
+    expect(massOutside([1, 1, 1, 3, 0, 0], [1, 0.2])).toBeCloseTo(0.5, 12);
+  });
+});
+
+describe('adversarial sanity check', () => {
+  const size = 10;
+  // Only the last column (10 % of the pixels) drives the decision.
+  const inR = (i: number) => i % size === size - 1;
+  const u = Float32Array.from({ length: size * size * 3 }, (_, j) => (inR(Math.floor(j / 3)) ? 1 : 0));
+  const oracle = fixedMethod('oracle', (w, h) => Float32Array.from({ length: w * h }, (_, i) => (inR(i) ? 1 : 0)));
+  const anti = fixedMethod('anti', (w, h) => Float32Array.from({ length: w * h }, (_, i) => (inR(i) ? 0 : 1)));
+
+  it('gives the known answers on a model whose evidence is one column', async () => {
+    // Margin 0.3 needs ε > 0.3·255/30 = 2.55: the grid's 4 is the smallest that flips.
+    const model = twoClass(u, 0.3, size);
+    const tensors = tf.memory().numTensors;
+    const rec = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, epsilons: [1, 2, 4, 8], seed: 1 });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(rec.flipped).toBe(true);
+    expect(rec.epsilon).toBe(4);
+    expect(rec.methods.oracle.spearman).toBeCloseTo(1, 12);
+    expect(rec.methods.anti.spearman).toBeCloseTo(-1, 12);
+    expect(rec.methods.oracle.top['10']).toEqual({ transfer: 1, reattack: 1 });
+    expect(rec.methods.oracle.top['20']).toEqual({ transfer: 1, reattack: 1 });
+    expect(rec.methods.anti.top['10']).toEqual({ transfer: 0, reattack: 0 });
+    expect(rec.random['10']).toEqual({ transfer: 0, reattack: 0 });
+    const s = summarizeAdversarialCheck([rec, { ...rec, flipped: false }]);
+    expect(s.images).toBe(2);
+    expect(s.flipped).toBe(1);
+    expect(s.methods.oracle.k['10'].dropTop).toEqual({ transfer: 0, reattack: 0 });
+    expect(s.methods.oracle.k['10'].dropRandom).toEqual({ transfer: 1, reattack: 1 });
+    expect(s.methods.anti.k['10'].dropTop).toEqual({ transfer: 1, reattack: 1 });
+    model.dispose();
+  });
+
+  it('reports images no budget flips', async () => {
+    const model = twoClass(u, 50, size);
+    const rec = await adversarialCheck(model, grayImage(size, size), { methods: { oracle }, epsilons: [1, 2] });
+    expect(rec.flipped).toBe(false);
+    expect(summarizeAdversarialCheck([rec]).flipped).toBe(0);
+    await expect(adversarialCheck(model, grayImage(size, size), { methods: { oracle }, topK: [0] })).rejects.toThrow(RangeError);
+    model.dispose();
+  });
+
+  it('builds top-k and random masks of the right size', () => {
+    expect([...topKMask([0.1, 0.9, 0.5, 0.9, 0], 0.4)]).toEqual([0, 1, 0, 1, 0]);
+    const m = randomMask(100, 0.2, 5);
+    expect(m.reduce((a, b) => a + b, 0)).toBe(20);
+    expect([...randomMask(100, 0.2, 5)]).toEqual([...m]);
+    expect([...randomMask(100, 0.2, 6)]).not.toEqual([...m]);
+  });
+});
