@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { ModelAdapter, RgbImage } from '../core/types.js';
 import type { SaliencyResult } from '../methods/types.js';
 import type { CamerasOptions } from '../methods/cameras.js';
-import { getMethod } from '../methods/index.js';
+import { METHODS, getMethod } from '../methods/index.js';
 import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import { encodeNpy } from '../node/npy.js';
 import { OutputTransaction } from '../node/atomic-write.js';
@@ -28,6 +28,7 @@ interface ExplainCliOptions extends ModelCliOptions {
   sideBySide?: boolean;
   maxPixels?: string;
   quiet?: boolean;
+  methodOptions?: string;
 }
 
 /** The JSON line printed per image and method. */
@@ -56,7 +57,17 @@ function methodOptions(o: ExplainCliOptions): CamerasOptions {
   if (o.inputResize !== 'bilinear' && o.inputResize !== 'bicubic') throw new CliError(`--input-resize must be bilinear or bicubic`, 2);
   let target: CamerasOptions['target'];
   if (o.target !== undefined) target = /^\d+$/.test(o.target) ? Number(o.target) : o.target;
+  let extra: Record<string, unknown> = {};
+  if (o.methodOptions) {
+    try {
+      extra = JSON.parse(o.methodOptions) as Record<string, unknown>;
+    } catch (e) {
+      throw new CliError(`--method-options must be a JSON object: ${(e as Error).message}`, 2);
+    }
+    if (!extra || typeof extra !== 'object' || Array.isArray(extra)) throw new CliError('--method-options must be a JSON object', 2);
+  }
   return {
+    ...extra,
     target,
     layer: o.layer,
     inputResize: o.inputResize,
@@ -135,7 +146,7 @@ export function registerExplain(program: Command): void {
     .description('compute saliency maps for images and write overlays and .npy maps')
     .argument('<images...>', 'image files (JPEG, PNG, BMP, WebP, GIF, TIFF)')
     .option('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite', 'scenes')
-    .option('--method <names>', 'cameras, gradcam, or a comma-separated list', 'cameras')
+    .option('--method <names>', `one or more of ${Object.keys(METHODS).join(', ')} (comma-separated)`, 'cameras')
     .option('-t, --target <index|label>', 'class to explain (default: the predicted class)')
     .option('-l, --layer <name>', 'layer κ (default: the last convolutional block; see `cameras layers`)')
     .option('--sizes <list>', 'input sizes (shorter side, px), e.g. 224,324,424 (default: 224,324,…,924)')
@@ -155,6 +166,7 @@ export function registerExplain(program: Command): void {
     .option('--colormap <name>', 'jet, turbo, viridis, inferno or gray', 'jet')
     .option('--alpha <a>', 'overlay opacity of the map, 0..1', '0.5')
     .option('--side-by-side', 'also write IMAGE.compare.png: the image and every method\'s overlay')
+    .option('--method-options <json>', 'method-specific options, e.g. \'{"n":500}\' for rise, \'{"samples":10}\' for smoothgrad')
     .option('--max-pixels <n>', `refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})`)
     .option('-q, --quiet', 'no progress on stderr')
     .option('-v, --verbose', 'stack traces on errors')
