@@ -15,7 +15,8 @@ const repo = path.resolve(here, '..');
 const mirrorSetting = process.env.CAMERAS_MODEL_MIRROR || '../shared/models';
 const mirrorIsUrl = /^https?:\/\//i.test(mirrorSetting);
 const mirrorDir = mirrorIsUrl ? undefined : path.resolve(repo, mirrorSetting);
-const embeddedDir = path.join(repo, 'models');
+/** The package's embedded models; overridable for testing the page against another folder. */
+const embeddedDir = path.resolve(repo, process.env.CAMERAS_EMBEDDED_MODELS || 'models');
 
 const TYPES: Record<string, string> = { '.json': 'application/json', '.txt': 'text/plain; charset=utf-8' };
 
@@ -69,15 +70,31 @@ function modelFolders(): Plugin {
     configurePreviewServer(server) {
       install((fn) => server.middlewares.use(fn));
     },
+    // A built site carries the package's embedded models (small, part of the repository); the
+    // mirror is never bundled: zoo models then come from their public URLs.
+    generateBundle() {
+      const walk = (dir: string): string[] =>
+        fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+      if (!fs.existsSync(embeddedDir)) return;
+      for (const file of walk(embeddedDir)) {
+        const rel = path.relative(embeddedDir, file).split(path.sep).join('/');
+        this.emitFile({ type: 'asset', fileName: `embedded/${rel}`, source: fs.readFileSync(file) });
+      }
+    },
   };
 }
+
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 export default defineConfig({
   root: here,
   appType: 'mpa',
   cacheDir: path.join(repo, 'node_modules', '.vite-web'),
   plugins: [modelFolders()],
-  server: { fs: { allow: [repo] } },
+  // Cross-origin isolation gives the page SharedArrayBuffer, which multi-threaded WebAssembly needs.
+  // Static hosts should send the same two headers; without them WebAssembly runs on one thread.
+  server: { fs: { allow: [repo] }, headers: ISOLATION },
+  preview: { headers: ISOLATION },
   worker: { format: 'es' },
   optimizeDeps: {
     entries: ['index.html', 'src/worker.ts'],

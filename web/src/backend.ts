@@ -5,7 +5,7 @@
  * otherwise, and the plain CPU backend as a last resort. An explicit choice is honoured when it works.
  */
 import * as tf from '../../src/core/tf.js';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -91,10 +91,12 @@ type Step = BackendChoice | 'webgl-software';
 
 /**
  * Starts the requested backend. `auto` tries WebGPU, GPU WebGL, WebAssembly, software WebGL, then
- * CPU; an explicit choice falls back to WebAssembly, then CPU.
+ * CPU; an explicit choice falls back to WebAssembly, then CPU. `threads` overrides WebAssembly's
+ * default thread count (half the logical cores; more than one needs a cross-origin isolated page).
  */
-export async function startBackend(choice: BackendChoice): Promise<BackendReport> {
+export async function startBackend(choice: BackendChoice, threads?: number): Promise<BackendReport> {
   const notes: string[] = [];
+  if (threads !== undefined && Number.isInteger(threads) && threads > 0) setThreadsCount(threads);
   const order: Step[] =
     choice === 'auto'
       ? ['webgpu', 'webgl', 'wasm', 'webgl-software', 'cpu']
@@ -112,6 +114,10 @@ export async function startBackend(choice: BackendChoice): Promise<BackendReport
             : await tf.setBackend('cpu');
     if (ok) {
       await tf.ready();
+      if (tf.getBackend() === 'wasm') {
+        const threads = getThreadsCount();
+        notes.push(`WebAssembly with ${threads} thread${threads === 1 ? '' : 's'}${threads === 1 && !globalThis.crossOriginIsolated ? ' (the page is not cross-origin isolated)' : ''}`);
+      }
       return { backend: tf.getBackend(), float32: await computesInFloat32(), notes };
     }
     if (b === choice && choice !== 'auto') notes.push(`${b} unavailable, falling back`);

@@ -10,6 +10,7 @@ import type { Prediction } from '../../src/browser/predict.js';
 import { COLORMAP_NAMES, isColormapName, type ColormapName, type Rgb8Image } from '../../src/image/index.js';
 import { AUTHORS_SIZES, PAPER_SCHEDULE, scheduleSizes } from '../../src/core/schedule.js';
 import { encodeNpy } from '../../src/node/npy.js';
+import { generateScene } from '../../src/scenes/index.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -30,6 +31,7 @@ const ui = {
   drop: $('drop'),
   imageInput: $<HTMLInputElement>('image-input'),
   cameraBtn: $<HTMLButtonElement>('camera-btn'),
+  sceneBtn: $<HTMLButtonElement>('scene-btn'),
   camera: $('camera'),
   video: $<HTMLVideoElement>('video'),
   snap: $<HTMLButtonElement>('snap'),
@@ -235,6 +237,13 @@ ui.snap.addEventListener('click', () => {
 });
 ui.cameraStop.addEventListener('click', stopCamera);
 
+ui.sceneBtn.addEventListener('click', () => {
+  const seed = Math.floor(Math.random() * 1e9);
+  const scene = generateScene(seed, { width: 320, height: 240 });
+  showImage(limitSize(scene.image), `scene-${seed}.png`);
+  notice('image', 'info', `Synthetic scene ${seed}: one ${scene.objects[0]?.label ?? 'object'} among distractors (the embedded scenes model's classes).`);
+});
+
 // ---------- model ----------
 
 function setModelStatus(text: string, s: 'idle' | 'loading' | 'ready' | 'error'): void {
@@ -299,7 +308,7 @@ async function probeScenes(): Promise<void> {
     ok = false;
   }
   ui.scenesOption.disabled = !ok;
-  ui.scenesOption.textContent = ok ? 'Scenes (embedded, 10 synthetic classes)' : 'Scenes (embedded) — unavailable';
+  ui.scenesOption.textContent = ok ? 'Scenes (embedded)' : 'Scenes (embedded) — unavailable';
 }
 
 // ---------- predictions ----------
@@ -510,7 +519,8 @@ async function startBackend(): Promise<void> {
   ui.backendBadge.textContent = 'starting…';
   ui.backendBadge.classList.remove('ready');
   try {
-    const r = await client.init({ backend: ui.backendSelect.value as BackendChoice });
+    const threads = Number(params.get('threads')) || undefined;
+    const r = await client.init({ backend: ui.backendSelect.value as BackendChoice, threads });
     ui.backendBadge.textContent = `TF.js ${r.backend}${r.float32 ? ' · float32' : ''}`;
     ui.backendBadge.title = r.notes.join('\n');
     ui.backendBadge.classList.add('ready');

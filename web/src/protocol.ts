@@ -17,7 +17,7 @@ export type ModelSource =
 
 /** Requests to the worker; each carries an id its answer repeats. */
 export type Request =
-  | { id: number; type: 'init'; backend: BackendChoice }
+  | { id: number; type: 'init'; backend: BackendChoice; threads?: number }
   | { id: number; type: 'load'; source: ModelSource }
   | { id: number; type: 'predict'; image: Rgb8Image }
   | { id: number; type: 'explain'; image: Rgb8Image; method: MethodName; target: number; sizes: number[]; layer?: string };

@@ -61,7 +61,7 @@ async function handle(req: Request): Promise<void> {
   try {
     switch (req.type) {
       case 'init': {
-        const r = await startBackend(req.backend);
+        const r = await startBackend(req.backend, req.threads);
         backend = r.backend;
         post({ id: req.id, type: 'ok', value: r });
         return;
