@@ -1,7 +1,7 @@
 /** An error about a model's files: unsafe paths, sizes or values that do not match the manifest. */
 export class ModelError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'ModelError';
   }
 }

@@ -159,11 +159,31 @@ export async function loadModel(spec: string, opts: LoadModelOptions = {}): Prom
     const labels = await zooLabels(zoo, warn);
     const r: Resolved = { manifest: zoo, labels };
     if (zoo.format === 'tfjs-layers') {
-      const reader: FileReader = async (rel) =>
-        rel === 'model.json'
-          ? resolveZooFile(modelRel, zoo.model, zoo.url)
-          : resolveZooFile(safeRelativePath(path.posix.join(zoo.name, rel), zoo.name), {}, zoo.url ? joinUrl(zoo.url.replace(/[^/]*$/, ''), rel) : undefined);
-      return buildAdapter('tfjs-layers', reader, r, opts);
+      // Weight shards have no pinned size or hash of their own: only the whole set can be checked
+      // against the (pinned) model.json. Downloads reach the cache once the set checks out; a cached
+      // set that fails the check is fetched again rather than trusted.
+      const attempt = async (skipCache: boolean): Promise<ModelAdapter> => {
+        const publish: (() => Promise<void>)[] = [];
+        let fromCache = false;
+        const shardOpts = { skipCache, deferCacheWrite: (p: () => Promise<void>) => publish.push(p), onSource: (s: string) => (fromCache ||= s === 'cache') };
+        const reader: FileReader = async (rel) =>
+          rel === 'model.json'
+            ? resolveZooFile(modelRel, zoo.model, zoo.url)
+            : resolveZooFile(safeRelativePath(path.posix.join(zoo.name, rel), zoo.name), {}, zoo.url ? joinUrl(zoo.url.replace(/[^/]*$/, ''), rel) : undefined, shardOpts);
+        let model: ModelAdapter;
+        try {
+          model = await buildAdapter('tfjs-layers', reader, r, opts);
+        } catch (e) {
+          if (fromCache && !skipCache && e instanceof ModelError && !/cannot get /.test(e.message)) {
+            warn(`cached weights of ${zoo.name} failed their check (${e.message}); fetching them again`);
+            return attempt(true);
+          }
+          throw e;
+        }
+        for (const p of publish) await p().catch((e: Error) => warn(`could not cache ${zoo.name}: ${e.message}`));
+        return model;
+      };
+      return attempt(false);
     }
     return buildAdapter(zoo.format, await resolveZooFile(modelRel, zoo.model, zoo.url), r, opts);
   }
@@ -195,5 +215,19 @@ export async function loadModel(spec: string, opts: LoadModelOptions = {}): Prom
     return buildAdapter('tfjs-layers', (rel) => reader(rel === 'model.json' ? jsonName : rel), r, opts);
   }
   if (stat.size === 0) throw new ModelError(`${spec}: empty file`);
-  return buildAdapter(format, await fsp.readFile(spec), r, opts);
+  // Both formats cap a file at 2 GiB (protobuf, flatbuffers): refuse larger ones before reading.
+  if (stat.size > MAX_MODEL_FILE_BYTES) {
+    throw new ModelError(`${spec}: ${stat.size} bytes, above the 2 GiB limit of ${format === 'onnx' ? 'ONNX' : 'TFLite'} files`);
+  }
+  const bytes = await fsp.readFile(spec);
+  try {
+    return await buildAdapter(format, bytes, r, opts);
+  } catch (e) {
+    // Importer messages say what is wrong, not with which file.
+    const msg = (e as Error).message ?? String(e);
+    throw msg.includes(spec) ? e : new ModelError(`${spec}: ${msg}`, { cause: e });
+  }
 }
+
+/** Largest `.onnx` / `.tflite` file {@link loadModel} reads: 2 GiB − 1, the limit of both formats. */
+export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;

@@ -97,19 +97,46 @@ export function joinUrl(base: string, rel: string): string {
   return new URL(rel, base.endsWith('/') ? base : `${base}/`).toString();
 }
 
+/** Options of {@link resolveZooFile}. */
+export interface ResolveZooFileOptions {
+  /**
+   * Hands a download's cache write to the caller instead of doing it: files that can only be checked
+   * together (the weight shards of a TF.js model, whose sizes the model's manifest gives per group)
+   * are published once the whole set checks out, so a bad download never lands in the cache.
+   */
+  deferCacheWrite?: (publish: () => Promise<void>) => void;
+  /** Ignore the cached copy (it failed a check the caller made) and fetch again. */
+  skipCache?: boolean;
+  /** Told where the bytes came from. */
+  onSource?: (source: 'cache' | 'mirror' | 'download') => void;
+}
+
+/** Whether `$CAMERAS_OFFLINE` forbids the public URLs (the mirror is still used). */
+export function offline(): boolean {
+  const v = process.env.CAMERAS_OFFLINE;
+  return !!v && v !== '0' && v.toLowerCase() !== 'false';
+}
+
 /**
  * Finds one file of a zoo model: `rel` is its path relative to the mirror root (`<name>/model.json`,
  * `labels/x.json`). Order: the cache, the mirror (a folder is read in place; a URL is downloaded into
- * the cache), then `publicUrl`. Every file is checked against its size/hash; downloads are written
- * atomically. Returns the file's bytes.
+ * the cache), then `publicUrl` (unless `$CAMERAS_OFFLINE` is set). Every file is checked against its
+ * size/hash; downloads are written atomically (temp file + rename, so concurrent processes and
+ * interrupted runs never leave a partial file). Returns the file's bytes.
  */
-export async function resolveZooFile(rel: string, file: Pick<ModelFile, 'size' | 'sha256'>, publicUrl?: string): Promise<Uint8Array> {
+export async function resolveZooFile(
+  rel: string,
+  file: Pick<ModelFile, 'size' | 'sha256'>,
+  publicUrl?: string,
+  opts: ResolveZooFileOptions = {},
+): Promise<Uint8Array> {
   const cached = resolveInside(path.join(camerasHome(), 'models'), rel, 'cache');
   const tried: string[] = [];
-  if (fs.existsSync(cached)) {
+  if (!opts.skipCache && fs.existsSync(cached)) {
     const bytes = await fsp.readFile(cached);
     try {
       verifyBytes(bytes, file, cached);
+      opts.onSource?.('cache');
       return bytes;
     } catch {
       // A stale or damaged cache entry is replaced below.
@@ -123,27 +150,31 @@ export async function resolveZooFile(rel: string, file: Pick<ModelFile, 'size' |
     if (fs.existsSync(local)) {
       const bytes = await fsp.readFile(local);
       verifyBytes(bytes, file, local);
+      opts.onSource?.('mirror');
       return bytes;
     }
-    tried.push(local);
+    tried.push(`${local} (not found)`);
   } else if (mirror) {
     sources.push(joinUrl(mirror, rel));
   }
-  if (publicUrl) sources.push(publicUrl);
-  let lastError: Error | undefined;
+  if (publicUrl && !offline()) sources.push(publicUrl);
   for (const url of sources) {
     try {
       const bytes = await fetchBytes(url);
       verifyBytes(bytes, file, url);
-      await writeAtomic(cached, bytes);
+      const publish = (): Promise<void> => writeAtomic(cached, bytes);
+      if (opts.deferCacheWrite) opts.deferCacheWrite(publish);
+      else await publish();
+      opts.onSource?.('download');
       return bytes;
     } catch (e) {
-      lastError = e as Error;
-      tried.push(url);
+      // fetchBytes and verifyBytes name the URL in their messages.
+      tried.push((e as Error).message);
     }
   }
+  if (publicUrl && offline()) tried.push(`not ${publicUrl} (CAMERAS_OFFLINE is set)`);
   throw new ModelError(
-    `cannot get ${rel}: tried ${tried.join(', ') || 'nothing'}${lastError ? ` (${lastError.message})` : ''}. ` +
+    `cannot get ${rel}: ${tried.join('; ') || 'no mirror or URL to try'}. ` +
       'Set CAMERAS_MODEL_MIRROR to a folder or URL holding the model, or connect to the internet.',
   );
 }
