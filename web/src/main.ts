@@ -462,6 +462,8 @@ async function run(): Promise<void> {
         redraw(method);
         setPanel(p, 'done', describe(r));
         p.dataset.sizesUsed = r.sizesUsed.join(',');
+        p.dataset.leakedTensors = String(r.leakedTensors);
+        if (r.leakedTensors !== 0) console.warn(`${method} left ${r.leakedTensors} tensors behind`);
         item.finish();
         summary.push(`${METHOD_TITLE[method]} ${seconds(r.ms)}`);
         ui.progress.textContent = `Done: ${summary.join(' · ')}`;

@@ -57,6 +57,8 @@ export interface ExplainReport {
   sizesRejected: number[];
   ms: number;
   backend: string;
+  /** Tensors alive after the call minus before it: 0 unless the library leaks. */
+  leakedTensors: number;
 }
 
 /** Answers and progress events from the worker. */

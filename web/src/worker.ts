@@ -40,7 +40,7 @@ async function load(source: ModelSource, id: number): Promise<ModelReport> {
   return { name: next.name, engine: next.engine, inputSize: next.inputSize, classes, hasLabels: !!next.labels, defaultLayer: next.defaultLayer(), layers, ms: performance.now() - started, notes };
 }
 
-function report(r: SaliencyResult, method: ExplainReport['method']): ExplainReport {
+function report(r: SaliencyResult, method: ExplainReport['method'], leakedTensors: number): ExplainReport {
   return {
     method,
     map: r.map,
@@ -54,6 +54,7 @@ function report(r: SaliencyResult, method: ExplainReport['method']): ExplainRepo
     sizesRejected: [...r.sizesRejected],
     ms: r.ms,
     backend,
+    leakedTensors,
   };
 }
 
@@ -81,9 +82,7 @@ async function handle(req: Request): Promise<void> {
         const common = { target: req.target, layer: req.layer, onProgress };
         const r =
           req.method === 'cameras' ? await cameras(model, req.image, { ...common, sizes: req.sizes }) : await gradcam(model, req.image, common);
-        const leaked = tf.memory().numTensors - before;
-        if (leaked !== 0) console.warn(`cameras worker: ${leaked} tensors left after ${req.method}`);
-        const out = report(r, req.method);
+        const out = report(r, req.method, tf.memory().numTensors - before);
         post({ id: req.id, type: 'ok', value: out }, [out.map.buffer, out.raw.buffer]);
         return;
       }
