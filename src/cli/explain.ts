@@ -6,7 +6,7 @@ import type { SaliencyResult } from '../methods/types.js';
 import type { CamerasOptions } from '../methods/cameras.js';
 import { METHODS, getMethod } from '../methods/index.js';
 import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
-import { encodeNpy } from '../node/npy.js';
+import { encodeNpy } from '../image/npy.js';
 import { OutputTransaction } from '../node/atomic-write.js';
 import { overlay, sideBySide, isColormapName, type ColormapName } from '../image/index.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
@@ -77,6 +77,17 @@ function methodOptions(o: ExplainCliOptions): CamerasOptions {
   };
 }
 
+/**
+ * Refuses a result with NaN or ±Inf in its map or raw values (a model whose activations or
+ * gradients overflow or carry NaN weights): such a map would be written as noise.
+ */
+export function assertFiniteResult(r: SaliencyResult): void {
+  const bad = (a: Float32Array) => a.some((v) => !Number.isFinite(v));
+  if (bad(r.map) || bad(r.raw)) {
+    throw new Error(`${r.method}: the map has non-finite values (NaN or Inf) at layer ${r.layer}: the model's activations or gradients there are not finite`);
+  }
+}
+
 function stemOf(file: string): string {
   return path.basename(file).replace(/\.[^.]+$/, '') || 'image';
 }
@@ -94,7 +105,9 @@ async function explainOne(
   const results: SaliencyResult[] = [];
   for (const name of methods) {
     const onProgress = o.quiet ? undefined : (d: number, n: number, m: string) => note(`${label} ${name}: ${m} [${d}/${n}]`);
-    results.push(await getMethod(name)(model, image, { ...base, onProgress }));
+    const r = await getMethod(name)(model, image, { ...base, onProgress });
+    assertFiniteResult(r);
+    results.push(r);
   }
   const stem = stemOf(file);
   const colormap = o.colormap as ColormapName;

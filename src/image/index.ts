@@ -12,3 +12,4 @@ export { drawText, fitText, measureText, type Canvas } from './font.js';
 export { DECODABLE_FORMATS, sniffImageFormat, type ImageFormat } from './sniff.js';
 export { decodeBmp, readBmpHeader, type BmpHeader, type DecodeBmpOptions } from './bmp.js';
 export { checkPng, crc32, type PngCheck } from './png-check.js';
+export { encodeNpy, decodeNpy, type NpyArray } from './npy.js';

@@ -38,7 +38,7 @@ export function toyModel(gamma: number, inputSize = 8): ModelAdapter {
     listLayers: () => [{ name: 'pool', kind: 'AvgPool', shape: [1, inputSize / 2, inputSize / 2, 2], spatial: true }],
     defaultLayer: () => 'pool',
     split,
-    predict: async (x) => tail(head(x)),
+    predict: async (x) => tf.tidy(() => tail(head(x))),
     predictDifferentiable: (x) => tf.tidy(() => tail(head(x))),
     dispose: () => {},
   };

@@ -171,7 +171,7 @@ async function flow(page: Page, port: number, backendChoice: string, ref: Refere
   await page.screenshot({ path: path.join(ART, `e2e-chelsea-${tag}.png`), fullPage: true });
 
   // The downloaded maps equal the Node maps.
-  const { decodeNpy } = await import('../../src/node/npy.js');
+  const { decodeNpy } = await import('../../src/image/npy.js');
   const diffs = {} as Record<Method, number>;
   for (const m of METHODS) {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`#panel-${m} [data-download="npy"]`)]);

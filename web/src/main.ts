@@ -9,7 +9,7 @@ import { DEFAULT_MAX_SIDE, UnsupportedImageError, bitmapToRgb, decodeImageFile, 
 import type { Prediction } from '../../src/browser/predict.js';
 import { COLORMAP_NAMES, isColormapName, type ColormapName, type Rgb8Image } from '../../src/image/index.js';
 import { AUTHORS_SIZES, PAPER_SCHEDULE, scheduleSizes } from '../../src/core/schedule.js';
-import { encodeNpy } from '../../src/node/npy.js';
+import { encodeNpy } from '../../src/image/npy.js';
 import { generateScene } from '../../src/scenes/index.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
