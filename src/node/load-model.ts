@@ -110,6 +110,11 @@ async function buildAdapter(
     } catch (e) {
       throw new ModelError(`${r.manifest.name}: cannot build the TF.js model (${(e as Error).message})`);
     }
+    const out = model.outputs.length === 1 ? model.outputs[0].shape : undefined;
+    if (out && !isClassVector(out)) {
+      model.dispose();
+      throw new ModelError(`${r.manifest.name}: the model's output has shape [${out.map((d) => d ?? '?').join(', ')}], not a class vector [batch, classes]: only classifiers can be explained`);
+    }
     return new LayersModelAdapter(model, {
       name: r.manifest.name,
       labels,
@@ -136,6 +141,15 @@ async function buildAdapter(
   }
   const tflite = await import('../models/tflite/index.js');
   return tflite.loadTfliteModel(bytes, common);
+}
+
+/**
+ * A classifier's output: a batch axis, then at most one axis longer than 1 (`[N, C]`, or
+ * `[N, 1, 1, C]` from a 1×1 conv head). A map-shaped output (segmentation, detection) would
+ * otherwise be flattened and its pixels taken for classes.
+ */
+function isClassVector(shape: readonly (number | null)[]): boolean {
+  return shape.length >= 2 && shape.slice(1).filter((d) => d !== 1).length <= 1;
 }
 
 function formatOf(p: string): ModelManifest['format'] | undefined {

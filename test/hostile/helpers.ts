@@ -106,14 +106,26 @@ export const STACK_LINE = /^\s+at\s.+(\(|:\d+)/m;
 /** The tiny classifier's layer κ. */
 export const TINY_LAYER = 'conv';
 
+/** Options of {@link tinyLayersModel}. */
+export interface TinyModelOptions {
+  /** κ's kernel and bias are zero: its activations are all zero. */
+  zeroConv?: boolean;
+  /** The dense kernel is zero: every logit is a constant, every gradient at κ is zero. */
+  zeroDense?: boolean;
+  /** This class's dense kernel column is zero: its gradient at κ is zero, the others' are not. */
+  deadClass?: number;
+  /** End in a 1×1 conv (a 3-channel map, like a segmentation head) instead of a class vector. */
+  fourDOutput?: boolean;
+}
+
 /**
  * Builds a tiny classifier: conv 3×3 (4 channels, ReLU) → global average pool → dense (3 logits),
- * any input size. Weights are seeded; `zeroConv` makes κ's activations all zero.
+ * any input size, seeded weights.
  */
-export function tinyLayersModel(opts: { zeroConv?: boolean; fourDOutput?: boolean } = {}): tfl.LayersModel {
+export function tinyLayersModel(opts: TinyModelOptions = {}): tfl.LayersModel {
   const input = tfl.input({ shape: [null, null, 3] as unknown as number[] });
   const conv = tfl.layers
-    .conv2d({ name: TINY_LAYER, filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) })
+    .conv2d({ name: TINY_LAYER, filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }), biasInitializer: tfl.initializers.constant({ value: 0.01 }) })
     .apply(input) as tfl.SymbolicTensor;
   let out: tfl.SymbolicTensor;
   if (opts.fourDOutput) {
@@ -125,9 +137,14 @@ export function tinyLayersModel(opts: { zeroConv?: boolean; fourDOutput?: boolea
   const model = tfl.model({ inputs: input, outputs: out });
   if (opts.zeroConv) {
     const layer = model.getLayer(TINY_LAYER);
-    const ws = layer.getWeights();
-    layer.setWeights(ws.map((w) => tf.zerosLike(w)));
-    tf.dispose(ws);
+    layer.setWeights(layer.getWeights().map((w) => tf.zerosLike(w)));
+  }
+  if (opts.zeroDense || opts.deadClass !== undefined) {
+    const layer = model.getLayer('logits');
+    const [kernel, bias] = layer.getWeights();
+    const mask = tf.tidy(() => (opts.zeroDense ? tf.zerosLike(kernel) : tf.oneHot(opts.deadClass!, 3, 0, 1).reshape([1, 3]).tile([kernel.shape[0], 1]).toFloat()));
+    layer.setWeights([tf.mul(kernel, mask), tf.onesLike(bias)]);
+    mask.dispose();
   }
   return model;
 }
