@@ -112,7 +112,7 @@ describe('adversarial sanity check', () => {
     // Margin 0.3 needs ε > 0.3·255/30 = 2.55: the grid's 4 is the smallest that flips.
     const model = twoClass(u, 0.3, size);
     const tensors = tf.memory().numTensors;
-    const rec = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, epsilons: [1, 2, 4, 8], seed: 1 });
+    const rec = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, epsilons: [1, 2, 4, 8], steps: 20, stepFraction: 1 / 8, restrictedBudget: 'same', randomMasks: 3, seed: 1 });
     expect(tf.memory().numTensors).toBe(tensors);
     expect(rec.flipped).toBe(true);
     expect(rec.epsilon).toBe(4);
@@ -128,6 +128,12 @@ describe('adversarial sanity check', () => {
     expect(s.methods.oracle.k['10'].dropTop).toEqual({ transfer: 0, reattack: 0 });
     expect(s.methods.oracle.k['10'].dropRandom).toEqual({ transfer: 1, reattack: 1 });
     expect(s.methods.anti.k['10'].dropTop).toEqual({ transfer: 1, reattack: 1 });
+    // Same L1 budget (ε/k per pixel): the oracle still fools, the anti-map still cannot.
+    const l1 = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, epsilons: [1, 2, 4, 8], topK: [0.1] });
+    expect(l1.methods.oracle.top['10'].reattack).toBe(1);
+    expect(l1.methods.anti.top['10'].reattack).toBe(0);
+    expect(l1.random['10'].reattack).toBeGreaterThanOrEqual(0);
+    expect(l1.random['10'].reattack).toBeLessThanOrEqual(1);
     model.dispose();
   });
 

@@ -1,0 +1,275 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import type { RgbImage } from '../core/types.js';
+import { getMethod } from '../methods/index.js';
+import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
+import { fitWithin } from '../image/resize.js';
+import { modelRandomizationCheck, type MethodSet, type RandomizationReport, type RandomizationVariant } from '../analysis/model-randomization.js';
+import { sanityGrid, sanityPlotSvg } from '../analysis/sanity-plot.js';
+import { SIMILARITY_KEYS } from '../analysis/similarity-scores.js';
+import { adversarialCheck, summarizeAdversarialCheck, ADVERSARIAL_CHECK_DEFAULTS, type AdversarialCheckRecord } from '../analysis/adversarial-check.js';
+import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
+
+const IMAGE_EXT = /\.(jpe?g|png|bmp|webp|gif|tiff?|avif)$/i;
+
+/** Files named on the command line, folders expanded to their images (sorted), at most `limit`. */
+export function expandImages(paths: readonly string[], limit?: number): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      throw new CliError(`${p}: no such file or folder`, 2);
+    }
+    if (st.isDirectory()) {
+      out.push(...fs.readdirSync(p).filter((f) => IMAGE_EXT.test(f)).sort().map((f) => path.join(p, f)));
+    } else out.push(p);
+  }
+  if (out.length === 0) throw new CliError('no images found', 2);
+  return limit ? out.slice(0, limit) : out;
+}
+
+/** The methods of a `--methods a,b` option, checked. */
+export function methodSet(list: string): MethodSet {
+  const names = list.split(',').map((m) => m.trim()).filter(Boolean);
+  if (names.length === 0) throw new CliError('--methods is empty', 2);
+  const set: Record<string, ReturnType<typeof getMethod>> = {};
+  for (const n of names) {
+    try {
+      set[n] = getMethod(n);
+    } catch (e) {
+      throw new CliError(oneLine(e), 2);
+    }
+  }
+  return set;
+}
+
+/** A comma-separated list of positive numbers. */
+export function numberList(value: string, name: string): number[] {
+  const xs = value.split(',').map((s) => Number(s.trim()));
+  if (xs.length === 0 || xs.some((x) => !(x > 0) || !Number.isFinite(x))) throw new CliError(`${name} must be a comma-separated list of positive numbers, got "${value}"`, 2);
+  return xs;
+}
+
+/** Shrinks an image so that its longer side is at most `maxSide` (no-op without it). */
+export function limitSide(image: RgbImage, maxSide?: number): RgbImage {
+  return maxSide ? fitWithin(image, maxSide) : image;
+}
+
+/** Adds the options every analysis command shares. */
+export function modelOptions(cmd: Command): Command {
+  return cmd
+    .option('--preprocess <preset>', 'override the model input normalisation: torch, tf, caffe or unit')
+    .option('--labels <file>', "class names file overriding the model's")
+    .option('--input-size <px>', "override the model's native input size")
+    .option('--engine <name>', 'ONNX forward engine: auto, onnxruntime or tfjs', 'auto')
+    .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
+    .option('--threads <n>', 'WebAssembly threads (default: all cores)')
+    .option('--sizes <list>', 'CAMERAS input sizes (shorter side, px; default 224,324,…,924)')
+    .option('--max-pixels <n>', `refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})`)
+    .option('-q, --quiet', 'no progress on stderr')
+    .option('-v, --verbose', 'stack traces on errors');
+}
+
+interface SanityCliOptions extends ModelCliOptions {
+  images: string[];
+  methods: string;
+  out: string;
+  json?: boolean;
+  adversarial?: boolean;
+  variants: string;
+  maxSteps?: string;
+  seed: string;
+  compareSize: string;
+  maxSide?: string;
+  limit?: string;
+  sizes?: string;
+  maxPixels?: string;
+  quiet?: boolean;
+  epsilons: string;
+  pgdSteps: string;
+  topK: string;
+  randomMasks: string;
+  restrictedBudget: string;
+}
+
+function stemOf(file: string): string {
+  return path.basename(file).replace(/\.[^.]+$/, '') || 'image';
+}
+
+/** Finite numbers as they are, NaN (undefined measures) as null. */
+function jsonSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+}
+
+/** Per-step means over images of each method's similarities. */
+function summarizeRandomization(reports: readonly RandomizationReport[], variant: RandomizationVariant): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  if (reports.length === 0) return out;
+  const names = Object.keys(reports[0].original);
+  for (const name of names) {
+    const steps = reports[0].steps.filter((s) => s.variant === variant);
+    out[name] = steps.map((s, i) => {
+      const rows = reports.map((r) => r.steps.filter((t) => t.variant === variant)[i].methods[name]);
+      const mean = (k: (typeof SIMILARITY_KEYS)[number]) => {
+        const xs = rows.map((r) => r[k]).filter(Number.isFinite);
+        return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+      };
+      return { step: s.step, block: s.block, ...Object.fromEntries(SIMILARITY_KEYS.map((k) => [k, mean(k)])) };
+    });
+  }
+  return out;
+}
+
+async function runRandomization(o: SanityCliOptions, files: string[], methods: MethodSet): Promise<void> {
+  const variants = o.variants.split(',').map((v) => v.trim()) as RandomizationVariant[];
+  if (variants.some((v) => v !== 'cascading' && v !== 'independent')) throw new CliError('--variants must be cascading, independent or both', 2);
+  const sizes = sizesOption(o.sizes);
+  const maxSteps = intOption(o.maxSteps, '--max-steps');
+  const compareSize = intOption(o.compareSize, '--compare-size', 16)!;
+  const seed = Number(o.seed);
+  if (!Number.isInteger(seed)) throw new CliError('--seed must be an integer', 2);
+  const maxSide = intOption(o.maxSide, '--max-side', 16);
+  await startBackend(o);
+  const model = await modelFromOptions(o);
+  fs.mkdirSync(o.out, { recursive: true });
+  const reports: RandomizationReport[] = [];
+  try {
+    for (const [i, file] of files.entries()) {
+      const image = limitSide(await readImage(file, { maxPixels: intOption(o.maxPixels, '--max-pixels') ?? DEFAULT_MAX_PIXELS }), maxSide);
+      const tag = `[${i + 1}/${files.length} ${path.basename(file)}]`;
+      let report: RandomizationReport;
+      try {
+        report = await modelRandomizationCheck(model, image, {
+          methods,
+          methodOptions: sizes ? { sizes } : {},
+          variants,
+          maxSteps,
+          seed,
+          compareSize,
+          onStep: (s, d, n) => {
+            if (!o.quiet) note(`${tag} ${s.variant} step ${s.step} (${s.block.join('+')}): ${Object.entries(s.methods).map(([m, r]) => `${m} ρ=${r.spearman.toFixed(3)}`).join(', ')} [${d}/${n}]`);
+          },
+        });
+      } catch (e) {
+        throw new CliError(`${file}: ${oneLine(e)}`);
+      }
+      reports.push(report);
+      const stem = stemOf(file);
+      const { original, steps, ...rest } = report;
+      const record = { image: file, ...rest, steps: steps.map(({ methods: ms, ...s }) => ({ ...s, methods: Object.fromEntries(Object.entries(ms).map(([k, { map, ...v }]) => [k, v])) })) };
+      await writeFileAtomic(path.join(o.out, `${stem}.sanity.json`), `${JSON.stringify(jsonSafe(record))}\n`);
+      for (const v of variants) {
+        await writeFileAtomic(path.join(o.out, `${stem}.${v}.svg`), sanityPlotSvg(report, v));
+        await writeFileAtomic(path.join(o.out, `${stem}.${v}.png`), await encodePng(sanityGrid(report, v)));
+      }
+      if (!o.quiet) note(`${tag} → ${path.join(o.out, `${stem}.{sanity.json,${variants.join(',')}.svg,png}`)}`);
+    }
+  } finally {
+    model.dispose();
+  }
+  const summary = {
+    check: 'randomization',
+    model: model.name,
+    images: reports.length,
+    seed,
+    results: Object.fromEntries(variants.map((v) => [v, summarizeRandomization(reports, v)])),
+  };
+  await writeFileAtomic(path.join(o.out, 'sanity-summary.json'), `${JSON.stringify(jsonSafe(summary))}\n`);
+  if (o.json) process.stdout.write(`${JSON.stringify(jsonSafe(summary))}\n`);
+}
+
+async function runAdversarial(o: SanityCliOptions, files: string[], methods: MethodSet): Promise<void> {
+  const sizes = sizesOption(o.sizes);
+  const epsilons = numberList(o.epsilons, '--epsilons');
+  const topK = numberList(o.topK, '--top-k').map((k) => k / 100);
+  if (topK.some((k) => k > 1)) throw new CliError('--top-k values are percentages (0..100]', 2);
+  const steps = intOption(o.pgdSteps, '--pgd-steps')!;
+  const randomMasks = intOption(o.randomMasks, '--random-masks')!;
+  const seed = Number(o.seed);
+  if (!Number.isInteger(seed)) throw new CliError('--seed must be an integer', 2);
+  const restrictedBudget = o.restrictedBudget as 'l1' | 'same';
+  if (restrictedBudget !== 'l1' && restrictedBudget !== 'same') throw new CliError('--restricted-budget must be l1 or same', 2);
+  await startBackend(o);
+  const model = await modelFromOptions(o);
+  fs.mkdirSync(o.out, { recursive: true });
+  const records: (AdversarialCheckRecord & { image: string })[] = [];
+  try {
+    for (const [i, file] of files.entries()) {
+      const image = await readImage(file, { maxPixels: intOption(o.maxPixels, '--max-pixels') ?? DEFAULT_MAX_PIXELS });
+      const t0 = performance.now();
+      let rec: AdversarialCheckRecord;
+      try {
+        rec = await adversarialCheck(model, image, { methods, methodOptions: sizes ? { sizes } : {}, epsilons, topK, steps, randomMasks, restrictedBudget, seed });
+      } catch (e) {
+        throw new CliError(`${file}: ${oneLine(e)}`);
+      }
+      records.push({ image: file, ...rec });
+      if (!o.quiet) {
+        const tag = `[${i + 1}/${files.length} ${path.basename(file)}]`;
+        note(
+          rec.flipped
+            ? `${tag} flipped ${rec.clean}→${rec.adversarial} at ε=${rec.epsilon}/255; ${Object.entries(rec.methods).map(([m, r]) => `${m} ρ=${r.spearman.toFixed(3)}`).join(', ')} (${Math.round(performance.now() - t0)} ms)`
+            : `${tag} no budget up to ${Math.max(...epsilons)}/255 flipped the prediction; left out`,
+        );
+      }
+    }
+  } finally {
+    model.dispose();
+  }
+  await writeFileAtomic(path.join(o.out, 'adversarial-check.jsonl'), records.map((r) => JSON.stringify(jsonSafe(r))).join('\n') + '\n');
+  const s = summarizeAdversarialCheck(records);
+  const summary = {
+    check: 'adversarial',
+    model: model.name,
+    images: s.images,
+    flipped: s.flipped,
+    meanEpsilon: s.meanEpsilon,
+    protocol: { epsilons, pgdSteps: steps, stepSize: 'epsilon/4', topKPercent: topK.map((k) => k * 100), randomMasks, restrictedBudget, seed, size: model.inputSize },
+    results: s.methods,
+  };
+  await writeFileAtomic(path.join(o.out, 'adversarial-summary.json'), `${JSON.stringify(jsonSafe(summary))}\n`);
+  if (o.json) process.stdout.write(`${JSON.stringify(jsonSafe(summary))}\n`);
+  else {
+    for (const [m, r] of Object.entries(s.methods)) {
+      const ks = Object.entries(r.k).map(([k, v]) => `top-${k}% drop ${v.dropTop.reattack.toFixed(2)} vs random ${v.dropRandom.reattack.toFixed(2)} (masked δ: ${v.dropTop.transfer.toFixed(2)} vs ${v.dropRandom.transfer.toFixed(2)})`);
+      process.stdout.write(`${m}: spearman ${r.spearman.toFixed(3)}; ${ks.join('; ')}\n`);
+    }
+  }
+}
+
+/**
+ * `cameras sanity`: the model-randomisation check (cascading and independent, Adebayo et al. 2018)
+ * or, with `--adversarial`, the adversarial sanity check of the paper's §6.1.
+ */
+export function registerSanity(program: Command): void {
+  const cmd = program
+    .command('sanity')
+    .description('sanity checks of saliency methods: model randomisation (default) or --adversarial')
+    .requiredOption('--images <paths...>', 'image files or folders of images')
+    .option('-m, --model <name|path>', 'zoo name, model folder or model.json (randomisation needs a TF.js layers model)', 'scenes')
+    .option('--methods <names>', 'comma-separated methods', 'cameras,gradcam')
+    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .option('--limit <n>', 'use at most n images')
+    .option('--seed <n>', 'seed of random weights / random masks', '0')
+    .option('--variants <list>', 'randomisation schedules: cascading, independent or both', 'cascading,independent')
+    .option('--max-steps <n>', 'randomise at most n units (from the logits down; default all)')
+    .option('--compare-size <px>', 'longer side of the maps when compared', '224')
+    .option('--max-side <px>', 'shrink images to this longer side before explaining (faster)')
+    .option('--adversarial', 'run the adversarial sanity check instead')
+    .option('--epsilons <list>', 'L∞ budgets tried in order, 0..255 scale', ADVERSARIAL_CHECK_DEFAULTS.epsilons.join(','))
+    .option('--pgd-steps <n>', 'PGD iterations per budget', String(ADVERSARIAL_CHECK_DEFAULTS.steps))
+    .option('--top-k <list>', 'percent of pixels the perturbation is restricted to', ADVERSARIAL_CHECK_DEFAULTS.topK.map((k) => k * 100).join(','))
+    .option('--random-masks <n>', 'random masks per image and k', String(ADVERSARIAL_CHECK_DEFAULTS.randomMasks))
+    .option('--restricted-budget <mode>', 'L∞ budget of the restricted re-attack: l1 (ε/k, same L1 mass) or same (ε)', ADVERSARIAL_CHECK_DEFAULTS.restrictedBudget);
+  modelOptions(cmd).action(async (o: SanityCliOptions) => {
+    const methods = methodSet(o.methods);
+    const files = expandImages(o.images, intOption(o.limit, '--limit'));
+    if (o.adversarial) await runAdversarial(o, files, methods);
+    else await runRandomization(o, files, methods);
+  });
+}
