@@ -3,7 +3,7 @@ import os from 'node:os';
 import * as tf from '../core/tf.js';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from './backend.js';
-import { wasmBackendInfo } from './wasm-threads.js';
+import { initWasmBackend, wasmBackendInfo } from './wasm-threads.js';
 
 /** A 3×3 'same' convolution with fixed pseudo-random data, computed on the active backend. */
 function convSample(): Float32Array {
@@ -46,10 +46,30 @@ describe('initBackend', () => {
     const one = await initBackend('wasm', { threads: 1 });
     expect(one).toMatchObject({ backend: 'wasm', threads: 1 });
     expect(wasm.getThreadsCount()).toBe(1);
+    const serial = convSample();
     const two = await initBackend('wasm', { threads: 2 });
     expect(two).toMatchObject({ backend: 'wasm', threads: 2 });
     expect(wasm.getThreadsCount()).toBe(2);
+    // The re-created, threaded backend computes the same numbers.
+    const threaded = convSample();
+    expect(threaded.length).toBe(19 * 17 * 16);
+    let maxDiff = 0;
+    for (let i = 0; i < serial.length; i++) maxDiff = Math.max(maxDiff, Math.abs(serial[i] - threaded[i]));
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('falls back to one thread instead of hanging when the threaded start fails', async () => {
+    await initWasmBackend({ threads: 1 });
+    // 1 ms is too short for the worker pool to load: the start is abandoned, its workers stopped.
+    const r = await initWasmBackend({ threads: 2, timeoutMs: 1 });
+    expect(r).toMatchObject({ threads: 1, multithreaded: false });
+    expect(r.fallbackReason).toMatch(/did not start within 1 ms/);
+    expect(tf.getBackend()).toBe('wasm');
     expect(convSample().length).toBe(19 * 17 * 16);
+    // The same request is answered from the cache (no second wait); a fresh start works again.
+    expect(await initWasmBackend({ threads: 2, timeoutMs: 1 })).toBe(r);
+    await initWasmBackend({ threads: 1 });
+    expect(await initWasmBackend({ threads: 2 })).toMatchObject({ threads: 2, multithreaded: true });
   });
 
   it('refuses to re-create the WebAssembly backend while tensors live on it', async () => {

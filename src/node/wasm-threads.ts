@@ -65,6 +65,8 @@ Object.assign(globalThis, {
 
 /** First error reported by a shimmed worker, if any. */
 let workerFailure: string | null = null;
+/** Workers made by the current start attempt, to terminate if it fails. */
+const attemptWorkers = new Set<NodeWorker>();
 
 /**
  * The `Worker` the Emscripten glue instantiates. `blob:` scripts become the bootstrap above;
@@ -75,6 +77,7 @@ class BlobAwareWorker extends NodeWorker {
     const blob = typeof script === 'string' && script.startsWith('blob:') ? resolveObjectURL(script) : undefined;
     if (blob) {
       super(WORKER_BOOTSTRAP, { eval: true, workerData: { script: blob } });
+      attemptWorkers.add(this);
       this.on('message', (m: unknown) => {
         if (m && typeof m === 'object' && '__camerasWasmShimError' in m && workerFailure === null) {
           workerFailure = String((m as Record<string, unknown>).__camerasWasmShimError);
@@ -169,6 +172,9 @@ async function start(wanted: number, timeoutMs: number): Promise<WasmInitResult>
       return { threads, multithreaded: true, simd: true };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
+      // The abandoned start may still hold workers (ref'd once their pthread runs): stop them.
+      for (const w of attemptWorkers) void w.terminate();
+      attemptWorkers.clear();
       resetWasmBackend();
       return { ...(await startSingle()), fallbackReason: reason };
     }
@@ -190,6 +196,7 @@ async function startSingle(): Promise<WasmInitResult> {
 
 async function startThreaded(wanted: number, timeoutMs: number): Promise<number> {
   workerFailure = null;
+  attemptWorkers.clear();
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   wasm.setThreadsCount(wanted);
   // The glue assigns worker_threads' Worker to the global before spawning; keep ours in place.
