@@ -33,7 +33,10 @@ import type { EvalEntry, EvalMetric, EvalRecord, EvalSummary } from './eval-reco
 import { checkRecords, recordKey, summarizeRecords } from './eval-records.js';
 import { classCandidates } from './eval-targets.js';
 
-/** The trivial baseline of Table 1: no model pass, the image centre. */
+/**
+ * The trivial baseline of Table 1. In the pointing game it is TorchRay's exact point
+ * `(W/2, H/2)` with no model pass; for the other metrics its map comes from `METHODS.center`.
+ */
 export const CENTER_METHOD = 'center';
 
 /** Image files `cameras eval` picks up from a folder. */
@@ -63,6 +66,8 @@ export interface EvalRunOptions {
   readonly limit?: number;
   readonly classMap?: ClassMap;
   readonly methodOptions?: EvalMethodOptions;
+  /** Per-method extra options, e.g. `{"rise": {"n": 500}}`, applied over `methodOptions`. */
+  readonly perMethod?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Insertion/deletion steps and batch size. */
   readonly curve?: BatchedCurveOptions;
   /** Passed to `readImage`. */
@@ -104,20 +109,6 @@ export function resultsFile(out: string, metric: EvalMetric, model: string, shar
   return path.join(out, `${metric}-${modelSlug(model)}${shard ? `-shard-${shard.index}-of-${shard.count}` : ''}.jsonl`);
 }
 
-/**
- * The `center` baseline as a map, for the metrics that need one (density, insertion/deletion):
- * 1 at the image centre falling linearly to 0 at the corners, so pixels are ranked by closeness
- * to the centre.
- */
-export function centerMap(width: number, height: number): Float32Array {
-  const cx = (width - 1) / 2;
-  const cy = (height - 1) / 2;
-  const dmax = Math.hypot(cx, cy) || 1;
-  const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * width + x] = 1 - Math.hypot(x - cx, y - cy) / dmax;
-  return out;
-}
-
 async function listImages(o: EvalRunOptions, set: AnnotationSet | undefined): Promise<EvalImage[]> {
   if (o.metric === 'pointing-game') {
     if (!set) throw new Error('the pointing game needs --annotations');
@@ -125,7 +116,8 @@ async function listImages(o: EvalRunOptions, set: AnnotationSet | undefined): Pr
   }
   const byFile = new Map(set?.images.map((a) => [a.file, a]));
   const files = (await readdir(o.imagesDir, { withFileTypes: true }))
-    .filter((d) => d.isFile() && (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(d.name).toLowerCase()))
+    // Symbolic links count (a folder of links into a data set); a dangling one fails when read.
+    .filter((d) => (d.isFile() || d.isSymbolicLink()) && (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(d.name).toLowerCase()))
     .map((d) => d.name);
   const seen = new Map<string, string>();
   return files.map((file) => {
@@ -162,13 +154,15 @@ function runSettings(o: EvalRunOptions): Record<string, unknown> {
     checkPrediction: m.checkPrediction ?? true,
     ...(o.metric === 'insertion-deletion' ? { pixelsPerStep: o.curve?.steps ? null : (o.curve?.pixelsPerStep ?? 224), steps: o.curve?.steps ?? null } : {}),
     classMap: o.classMap ?? null,
+    perMethod: o.perMethod ?? null,
   };
 }
 
 /** Runs (or resumes) an evaluation and summarises the stored results. */
 export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
   const note = o.onNote ?? ((m: string) => process.stderr.write(`cameras: ${m}\n`));
-  for (const m of o.methods) if (m !== CENTER_METHOD) getMethod(m);
+  for (const m of o.methods) getMethod(m);
+  for (const m of Object.keys(o.perMethod ?? {})) getMethod(m);
   if (o.methods.length === 0) throw new Error('no methods given');
   if (new Set(o.methods).size !== o.methods.length) throw new Error('a method is listed twice');
   const set = o.annotations ? await loadAnnotations(o.annotations) : undefined;
@@ -240,12 +234,8 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
           const k = `${method}/${target}`;
           const cached = maps.get(k);
           if (cached) return cached;
-          let map: Float32Array;
-          if (method === CENTER_METHOD) map = centerMap(width, height);
-          else {
-            const r = await getMethod(method)(o.model, image, { ...o.methodOptions, target });
-            map = r.width === width && r.height === height ? r.map : resizeMapBilinear(r.map, r.height, r.width, height, width);
-          }
+          const r = await getMethod(method)(o.model, image, { ...o.methodOptions, ...o.perMethod?.[method], target });
+          const map = r.width === width && r.height === height ? r.map : resizeMapBilinear(r.map, r.height, r.width, height, width);
           maps.set(k, map);
           return map;
         };

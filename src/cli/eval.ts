@@ -16,7 +16,7 @@ import { mergeRuns, parseShard, readRunFile } from '../node/run-store.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import type { EvalMetric, EvalSummary } from './eval-records.js';
 import { checkRecords, EVAL_METRICS, summarizeRecords } from './eval-records.js';
-import { CENTER_METHOD, resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.js';
+import { resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.js';
 
 interface EvalCliOptions extends ModelCliOptions {
   images: string;
@@ -28,6 +28,7 @@ interface EvalCliOptions extends ModelCliOptions {
   limit?: string;
   classMap?: string;
   sizes?: string;
+  methodOptions?: string;
   layer?: string;
   inputResize: string;
   checkPrediction: boolean;
@@ -50,15 +51,38 @@ export function parseMethods(value: string): string[] {
   const methods = value.split(',').map((m) => m.trim()).filter(Boolean);
   if (methods.length === 0) throw new CliError('--methods: give at least one method', 2);
   for (const m of methods) {
-    if (m === CENTER_METHOD) continue;
     try {
       getMethod(m);
     } catch (e) {
-      throw new CliError(`--methods: ${oneLine(e)} or center`, 2);
+      throw new CliError(`--methods: ${oneLine(e)}`, 2);
     }
   }
   if (new Set(methods).size !== methods.length) throw new CliError('--methods: a method is listed twice', 2);
   return methods;
+}
+
+/**
+ * Parses `--method-options`: inline JSON or a JSON file, `{METHOD: {option: value}}` with known
+ * method names. The values go to the method as they are (the method validates them).
+ */
+export function parseMethodOptions(value: string): Record<string, Record<string, unknown>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(value.trim().startsWith('{') ? value : fs.readFileSync(value, 'utf8'));
+  } catch (e) {
+    throw new CliError(`--method-options: ${oneLine(e)}`, 2);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new CliError('--method-options: expected {"method": {options}}', 2);
+  for (const [m, v] of Object.entries(json)) {
+    try {
+      getMethod(m);
+    } catch (e) {
+      throw new CliError(`--method-options: ${oneLine(e)}`, 2);
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new CliError(`--method-options: options of "${m}" must be an object`, 2);
+    if ('target' in v) throw new CliError(`--method-options: "${m}".target is chosen by the evaluation`, 2);
+  }
+  return json as Record<string, Record<string, unknown>>;
 }
 
 /** Summary file paths: `summary.{json,md}`, or `summary-shard-k-of-n.*` for a shard. */
@@ -96,13 +120,14 @@ function addRunOptions(cmd: Command): Command {
     .requiredOption('--images <dir>', 'folder of images')
     .option('--annotations <file>', 'VOC07 annotations JSON or COCO-format JSON (difficult flags file picked up beside it)')
     .requiredOption('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite')
-    .option('--methods <list>', 'comma-separated methods, `center` = the trivial baseline', 'cameras,gradcam,center')
+    .option('--methods <list>', 'comma-separated methods (see `cameras explain --help`); `center` = the trivial baseline', 'cameras,gradcam,center')
     .option('-o, --out <dir>', 'output folder: results JSONL and summary', 'eval-out')
     .option('--json', 'end stdout with one JSON summary line')
     .option('--shard <k/n>', 'evaluate shard k of n (0-based k; items split by image id)')
     .option('--limit <n>', 'only the first n images (sorted by id), before sharding')
     .option('--class-map <file>', 'JSON mapping data-set classes to model labels or indices')
     .option('--sizes <list>', 'CAMERAS input sizes, e.g. 224,324 (default 224,324,…,924)')
+    .option('--method-options <json|file>', 'per-method options, e.g. \'{"rise":{"n":500},"smoothgrad":{"samples":10}}\'')
     .option('-l, --layer <name>', 'layer κ (default: the last convolutional block)')
     .option('--input-resize <mode>', 'bilinear or bicubic', 'bilinear')
     .option('--no-check-prediction', 'CAMERAS: use every size, even where the prediction changes')
@@ -148,6 +173,7 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
       throw new CliError(`--class-map: ${oneLine(e)}`, 2);
     }
   }
+  const perMethod = o.methodOptions !== undefined ? parseMethodOptions(o.methodOptions) : undefined;
   const methodOptions: EvalMethodOptions = {
     ...(sizes ? { sizes } : {}),
     ...(o.layer ? { layer: o.layer } : {}),
@@ -170,6 +196,7 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
       ...(limit !== undefined ? { limit } : {}),
       ...(classMap ? { classMap } : {}),
       methodOptions,
+      ...(perMethod ? { perMethod } : {}),
       curve: { ...(pixelsPerStep ? { pixelsPerStep } : {}), ...(steps ? { steps } : {}), ...(batchSize ? { batchSize } : {}) },
       ...(maxPixels !== undefined ? { maxPixels } : {}),
       progress: o.quiet ? null : undefined,

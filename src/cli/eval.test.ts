@@ -1,0 +1,234 @@
+/**
+ * `cameras eval` end to end, as child processes on the five VOC images: the pointing game with
+ * the JSON summary, density runs sharded and merged, resume after SIGKILL, a bad image.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { centerPoint, scorePoint } from '../metrics/pointing-game.js';
+import { PointingGameTally } from '../metrics/pointing-tally.js';
+import { availableImages, loadAnnotations } from '../node/annotations.js';
+import { readRunFile, type RunRecord } from '../node/run-store.js';
+
+const VOC = path.resolve('../shared/data/voc07');
+const ANN = path.join(VOC, 'test_annotations.json');
+const BIN = path.resolve('bin/cameras.js');
+const MODEL = 'mobilenet_v1_0.25_224';
+
+interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+function cameras(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, CAMERAS_MODEL_MIRROR: path.resolve('../shared/models'), CAMERAS_FROM_SOURCE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    onSpawn?.(child);
+  });
+}
+
+function lastJson(stdout: string): Record<string, unknown> {
+  const lines = stdout.trimEnd().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
+}
+
+/** Records without the volatile timing, keyed. */
+async function stable(file: string): Promise<Map<string, RunRecord>> {
+  const { records } = await readRunFile(file);
+  const keys = records.map((r) => r.key);
+  expect(new Set(keys).size).toBe(keys.length);
+  return new Map(records.map(({ ms: _ms, ...r }) => [r.key, r as RunRecord]));
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cameras-eval-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('cameras eval pointing-game', () => {
+  it('prints per-method All and Difficult accuracy over the five VOC images as the last stdout line', async () => {
+    const out = path.join(tmp, 'pg');
+    const r = await cameras(['eval', 'pointing-game', '--images', VOC, '--annotations', ANN, '--model', MODEL,
+      '--methods', 'cameras,gradcam,center', '--sizes', '224,324', '--json', '--out', out]);
+    expect(r.stderr).not.toMatch(/failed: /);
+    expect(r.code).toBe(0);
+    const s = lastJson(r.stdout);
+    expect(Object.keys(s)).toEqual(['metric', 'model', 'images', 'results']);
+    expect(s.metric).toBe('pointing-game');
+    expect(s.model).toBe(MODEL);
+    expect(s.images).toBe(5);
+    const results = s.results as Record<string, { all: number; difficult: number }>;
+    expect(Object.keys(results)).toEqual(['cameras', 'gradcam', 'center']);
+    for (const v of Object.values(results)) {
+      expect(Object.keys(v)).toEqual(['all', 'difficult']);
+      expect(v.all).toBeGreaterThanOrEqual(0);
+      expect(v.all).toBeLessThanOrEqual(1);
+      expect(v.difficult).toBeGreaterThanOrEqual(0);
+      expect(v.difficult).toBeLessThanOrEqual(1);
+    }
+    // The center baseline needs no model: recompute it from the library.
+    const set = await loadAnnotations(ANN);
+    const tally = new PointingGameTally(set.classNames);
+    for (const im of await availableImages(set, VOC)) {
+      for (const c of im.classes) tally.add(scorePoint(im.id, c, centerPoint(im.width, im.height), im.width, im.height));
+    }
+    expect(results.center!.all).toBeCloseTo(tally.meanAccuracy('all'), 12);
+    expect(results.center!.difficult).toBeCloseTo(tally.meanAccuracy('difficult'), 12);
+    // Files: one record per (image, method), the summary JSON, the Markdown table.
+    const recs = await stable(path.join(out, `pointing-game-${MODEL}.jsonl`));
+    expect(recs.size).toBe(15);
+    const rec = recs.get('000456/cameras') as unknown as { entries: { className: string; all: string; target: number; point: { x: number; y: number } }[] };
+    expect(rec.entries.map((e) => e.className)).toEqual(['bus', 'person']);
+    for (const e of rec.entries) {
+      expect(['hit', 'miss']).toContain(e.all);
+      expect(e.point.x).toBeLessThan(500);
+    }
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'))).toEqual(s);
+    const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+    expect(md).toMatch(/\| Method \| All \(%\) \| Difficult \(%\) \|/);
+    expect(md).toContain(`| center | ${(100 * results.center!.all).toFixed(1)} | ${(100 * results.center!.difficult).toFixed(1)} |`);
+    expect(r.stderr).toContain('VOC_TO_IMAGENET');
+    expect(r.stderr).toMatch(/15\/15 \(100\.0%\)/);
+    // Resuming into the same folder with other CAMERAS sizes would mix results: refused.
+    const other = await cameras(['eval', 'pointing-game', '--images', VOC, '--annotations', ANN, '--model', MODEL,
+      '--methods', 'cameras', '--sizes', '224', '--out', out, '-q']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/other settings/);
+    expect((await stable(path.join(out, `pointing-game-${MODEL}.jsonl`))).size).toBe(15);
+  });
+
+  it('refuses bad usage with exit code 2', async () => {
+    const noAnn = await cameras(['eval', 'pointing-game', '--images', VOC, '--model', MODEL, '--out', path.join(tmp, 'x')]);
+    expect(noAnn.code).toBe(2);
+    expect(noAnn.stderr).toMatch(/needs --annotations/);
+    const badMethod = await cameras(['eval', 'density', '--images', VOC, '--model', MODEL, '--methods', 'gradcam,nosuch', '--out', path.join(tmp, 'x')]);
+    expect(badMethod.code).toBe(2);
+    expect(badMethod.stderr).toMatch(/unknown method "nosuch"/);
+    const badShard = await cameras(['eval', 'density', '--images', VOC, '--model', MODEL, '--shard', '2/2', '--out', path.join(tmp, 'x')]);
+    expect(badShard.code).toBe(2);
+    const badOpts = await cameras(['eval', 'density', '--images', VOC, '--model', MODEL, '--method-options', '{"rise": 3}', '--out', path.join(tmp, 'x')]);
+    expect(badOpts.code).toBe(2);
+    expect(badOpts.stderr).toMatch(/options of "rise" must be an object/);
+  });
+});
+
+describe('cameras eval density: shards, merge, resume', () => {
+  const args = (out: string, ...more: string[]) => ['eval', 'density', '--images', VOC, '--model', MODEL, '--methods', 'gradcam,center', '--out', out, ...more];
+  let full: Map<string, RunRecord>;
+  let fullSummary: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const r = await cameras(args(path.join(tmp, 'full'), '--json'));
+    expect(r.code).toBe(0);
+    fullSummary = lastJson(r.stdout);
+    full = await stable(path.join(tmp, 'full', `density-${MODEL}.jsonl`));
+  });
+
+  it('has one record per image and method with ρ⁺, ρ⁻ of the top-1 class', () => {
+    expect(full.size).toBe(10);
+    expect(fullSummary.images).toBe(5);
+    const res = fullSummary.results as Record<string, Record<string, number>>;
+    expect(Object.keys(res)).toEqual(['gradcam', 'center']);
+    for (const v of Object.values(res)) {
+      expect(Object.keys(v)).toEqual(['rhoPlus', 'rhoMinus']);
+      expect(v.rhoPlus).toBeGreaterThan(0);
+      expect(v.rhoMinus).toBeGreaterThan(0);
+    }
+    const g = full.get('000456/gradcam') as unknown as { entries: { target: number; rhoPlus: number; pPositive: number; mapMean: number }[] };
+    expect(g.entries).toHaveLength(1);
+    expect(g.entries[0]!.rhoPlus).toBeCloseTo(g.entries[0]!.pPositive / g.entries[0]!.mapMean, 6);
+  });
+
+  it('splits items between shards and merges them into the unsharded result', async () => {
+    const out = path.join(tmp, 'shards');
+    const [a, b] = await Promise.all([cameras(args(out, '--shard', '0/2', '-q')), cameras(args(out, '--shard', '1/2', '-q'))]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    const f0 = path.join(out, `density-${MODEL}-shard-0-of-2.jsonl`);
+    const f1 = path.join(out, `density-${MODEL}-shard-1-of-2.jsonl`);
+    const s0 = await stable(f0);
+    const s1 = await stable(f1);
+    expect(s0.size + s1.size).toBe(10);
+    expect(s0.size).toBe(6); // 3 of the 5 images (sorted ids, i mod 2 = 0) × 2 methods
+    for (const k of s0.keys()) expect(s1.has(k)).toBe(false);
+    for (const [k, v] of [...s0, ...s1]) expect(v).toEqual(full.get(k));
+    expect(fs.existsSync(path.join(out, 'summary-shard-0-of-2.json'))).toBe(true);
+    const m = await cameras(['eval', 'merge', f0, f1, '--json']);
+    expect(m.code).toBe(0);
+    const merged = lastJson(m.stdout);
+    expect(merged.images).toBe(5);
+    const want = fullSummary.results as Record<string, Record<string, number>>;
+    const got = merged.results as Record<string, Record<string, number>>;
+    expect(Object.keys(got)).toEqual(Object.keys(want));
+    for (const meth of Object.keys(want)) for (const k of ['rhoPlus', 'rhoMinus']) expect(got[meth]![k]).toBeCloseTo(want[meth]![k]!, 12);
+  });
+
+  it('resumes after SIGKILL with nothing lost or repeated', async () => {
+    const out = path.join(tmp, 'resume');
+    const file = path.join(out, `density-${MODEL}.jsonl`);
+    const lines = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
+    const killed = await cameras(args(out, '-q'), (child) => {
+      const timer = setInterval(() => {
+        if (lines() >= 3) {
+          child.kill('SIGKILL');
+          clearInterval(timer);
+        }
+      }, 10);
+      child.on('close', () => clearInterval(timer));
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const before = await stable(file);
+    expect(before.size).toBeGreaterThanOrEqual(3);
+    expect(before.size).toBeLessThan(10);
+    // A kill in the middle of a write leaves a partial line: it must be dropped and redone.
+    fs.appendFileSync(file, '{"key":"000542/cen');
+    const again = await cameras(args(out, '--json'));
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/partial last line/);
+    expect(again.stderr).toContain(`${10 - before.size} items computed, ${before.size} already stored`);
+    const after = await stable(file);
+    expect(after.size).toBe(10);
+    for (const [k, v] of before) expect(after.get(k)).toEqual(v);
+    for (const [k, v] of after) expect(v).toEqual(full.get(k));
+    expect(lastJson(again.stdout)).toEqual(fullSummary);
+  });
+});
+
+describe('cameras eval with a bad image and insertion/deletion', () => {
+  it('reports a bad image on stderr, skips it and exits non-zero', async () => {
+    const dir = path.join(tmp, 'bad-images');
+    fs.mkdirSync(dir);
+    for (const f of ['000456.jpg', '001150.jpg']) fs.symlinkSync(path.join(VOC, f), path.join(dir, f));
+    fs.writeFileSync(path.join(dir, 'broken.jpg'), Buffer.from('\xff\xd8\xff\xe0 not really a JPEG', 'latin1'));
+    const out = path.join(tmp, 'bad-out');
+    const r = await cameras(['eval', 'insertion-deletion', '--images', dir, '--model', MODEL, '--methods', 'gradcam,center',
+      '--curve-steps', '4', '--json', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.jpg: .*\(skipped\)/);
+    expect(r.stderr).toMatch(/1 failed/);
+    const s = lastJson(r.stdout);
+    expect(s.metric).toBe('insertion-deletion');
+    expect(s.images).toBe(2);
+    const res = s.results as Record<string, Record<string, number>>;
+    for (const v of Object.values(res)) {
+      expect(Object.keys(v)).toEqual(['insertion', 'deletion']);
+      for (const x of Object.values(v)) {
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThanOrEqual(1);
+      }
+    }
+    const recs = await stable(path.join(out, `insertion-deletion-${MODEL}.jsonl`));
+    expect([...recs.keys()].sort()).toEqual(['000456/center', '000456/gradcam', '001150/center', '001150/gradcam']);
+    expect((recs.get('000456/gradcam') as unknown as { entries: { points: number }[] }).entries[0]!.points).toBe(5);
+    expect(fs.readFileSync(path.join(out, 'summary.md'), 'utf8')).toMatch(/1 image failed/);
+  });
+});
