@@ -3,13 +3,23 @@ import type { ExplainOptions } from '../methods/types.js';
 import { saliencyOrder } from '../metrics/insertion-deletion.js';
 import { spearman } from '../metrics/similarity.js';
 import { createRng } from '../scenes/rng.js';
-import { classify, pgd, workingImage, type PgdResult } from './pgd.js';
+import { classify, pgd, workingImage, type PgdNorm, type PgdResult } from './pgd.js';
 import type { MethodSet } from './model-randomization.js';
+
+/** L2 budgets tried by default: 0.125 … 4 in [0, 1]-pixel units, as 0..255-scale values. */
+export const DEFAULT_L2_EPSILONS: readonly number[] = Object.freeze([0.125, 0.25, 0.5, 1, 2, 4].map((e) => e * 255));
+
+/** L∞ budgets tried by default (of 255). */
+export const DEFAULT_LINF_EPSILONS: readonly number[] = Object.freeze([0.5, 1, 2, 4, 8, 16]);
 
 /** Defaults of the adversarial sanity check (paper §6.1; its supplement is not available). */
 export const ADVERSARIAL_CHECK_DEFAULTS = Object.freeze({
-  /** L∞ budgets tried in increasing order (0..255 scale); the first that flips is used. */
-  epsilons: Object.freeze([0.5, 1, 2, 4, 8, 16]) as readonly number[],
+  /**
+   * Threat model of the perturbation. L2 (default): its per-pixel magnitude follows the gradient's
+   * magnitude; an L∞ sign attack moves nearly every pixel by the same amount, so its magnitude map
+   * says little about where the perturbation matters.
+   */
+  norm: 'l2' as PgdNorm,
   /** PGD iterations per budget (each run stops at the first fooling iterate). */
   steps: 10,
   /** Step α as a fraction of ε (α = ε/4 reaches the bound in 4 of the 10 steps). */
@@ -19,10 +29,11 @@ export const ADVERSARIAL_CHECK_DEFAULTS = Object.freeze({
   /** Random masks drawn per image and fraction. */
   randomMasks: 2,
   /**
-   * L∞ budget of the re-attack confined to k % of the pixels: `l1` = ε/k (capped at 255), the same
-   * total L1 budget as the unrestricted attack spread over fewer pixels; `same` = ε.
+   * Budget of the re-attack confined to k % of the pixels: `matched` = the same total budget as
+   * the unrestricted attack (ε for L2, which already bounds the total; ε/k per entry for L∞, the
+   * same L1 mass, capped at 255); `same` = ε as is.
    */
-  restrictedBudget: 'l1' as 'l1' | 'same',
+  restrictedBudget: 'matched' as 'matched' | 'same',
   seed: 0,
 });
 
@@ -30,12 +41,14 @@ export const ADVERSARIAL_CHECK_DEFAULTS = Object.freeze({
 export interface AdversarialCheckOptions {
   methods: MethodSet;
   methodOptions?: ExplainOptions & Record<string, unknown>;
+  norm?: PgdNorm;
+  /** Budgets tried in increasing order (0..255 scale); default by norm (see the constants). */
   epsilons?: readonly number[];
   steps?: number;
   stepFraction?: number;
   topK?: readonly number[];
   randomMasks?: number;
-  restrictedBudget?: 'l1' | 'same';
+  restrictedBudget?: 'matched' | 'same';
   seed?: number;
   /** Shorter side of the attacked image (default the model's input size). */
   size?: number;
@@ -64,7 +77,8 @@ export interface AdversarialCheckRecord {
   readonly clean: number;
   /** False when no budget of the grid flipped the prediction (the image is then left out). */
   readonly flipped: boolean;
-  /** The smallest ε of the grid that flipped (0..255 scale). */
+  /** Threat model and the smallest ε of the grid that flipped (0..255 scale). */
+  readonly norm: PgdNorm;
   readonly epsilon?: number;
   readonly adversarial?: number;
   readonly l2?: number;
@@ -116,7 +130,7 @@ function kKey(k: number): string {
 
 /**
  * The adversarial sanity check (paper §6.1, protocol ours): on the image at the model's input size,
- * find the smallest L∞ budget ε of a grid for which untargeted PGD flips the clean prediction, keep
+ * find the smallest budget ε of a grid (L2 by default) for which untargeted PGD flips the clean prediction, keep
  * that perturbation δ, then for every method (maps of the clean prediction):
  * - Spearman correlation between the map and the per-pixel magnitude Σ_c |δ_c|;
  * - for each k, whether δ still fools when restricted to the map's top-k % pixels, (a) δ masked
@@ -126,20 +140,23 @@ function kKey(k: number): string {
  *   random mask does not.
  */
 export async function adversarialCheck(model: ModelAdapter, image: RgbImage, options: AdversarialCheckOptions): Promise<AdversarialCheckRecord> {
-  const o = { ...ADVERSARIAL_CHECK_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<AdversarialCheckOptions>;
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as AdversarialCheckOptions;
+  const norm = given.norm ?? ADVERSARIAL_CHECK_DEFAULTS.norm;
+  const o = { ...ADVERSARIAL_CHECK_DEFAULTS, epsilons: norm === 'l2' ? DEFAULT_L2_EPSILONS : DEFAULT_LINF_EPSILONS, ...given, norm } as Required<AdversarialCheckOptions>;
+  if (norm !== 'l2' && norm !== 'linf') throw new RangeError(`norm must be l2 or linf, got ${String(norm)}`);
   const names = Object.keys(o.methods);
   if (names.length === 0) throw new Error('adversarialCheck: no methods given');
   if (o.epsilons.length === 0 || o.epsilons.some((e) => !(e > 0))) throw new RangeError('epsilons must be positive numbers');
   if (o.topK.some((k) => !(k > 0 && k <= 1))) throw new RangeError('topK fractions must be in (0, 1]');
-  if (o.restrictedBudget !== 'l1' && o.restrictedBudget !== 'same') throw new RangeError(`restrictedBudget must be l1 or same, got ${String(o.restrictedBudget)}`);
+  if (o.restrictedBudget !== 'matched' && o.restrictedBudget !== 'same') throw new RangeError(`restrictedBudget must be matched or same, got ${String(o.restrictedBudget)}`);
   const work = workingImage(image, o.size ?? model.inputSize);
   const n = work.width * work.height;
   const clean = (await classify(model, work)).predicted;
-  const base = { width: work.width, height: work.height, clean };
+  const base = { width: work.width, height: work.height, clean, norm };
 
   let found: { epsilon: number; r: PgdResult } | undefined;
   for (const epsilon of [...o.epsilons].sort((a, b) => a - b)) {
-    const r = await pgd(model, work, { epsilon, stepSize: epsilon * o.stepFraction, steps: o.steps, source: clean });
+    const r = await pgd(model, work, { norm, epsilon, stepSize: epsilon * o.stepFraction, steps: o.steps, source: clean });
     if (r.fooled) {
       found = { epsilon, r };
       break;
@@ -149,10 +166,10 @@ export async function adversarialCheck(model: ModelAdapter, image: RgbImage, opt
   const { epsilon, r } = found;
   const delta = r.perturbation;
   const magnitude = pixelMagnitude(delta);
-  const attack = { epsilon, stepSize: epsilon * o.stepFraction, steps: o.steps, source: clean };
+  const attack = { norm, epsilon, stepSize: epsilon * o.stepFraction, steps: o.steps, source: clean };
   const restricted = async (mask: Float32Array, k: number): Promise<RestrictedOutcome> => {
     const t = await classify(model, work, applyMask(delta, mask));
-    const eps = o.restrictedBudget === 'same' ? epsilon : Math.min(255, epsilon / k);
+    const eps = o.restrictedBudget === 'same' || norm === 'l2' ? epsilon : Math.min(255, epsilon / k);
     const re = await pgd(model, work, { ...attack, epsilon: eps, stepSize: eps * o.stepFraction, mask });
     return { transfer: t.predicted !== clean ? 1 : 0, reattack: re.fooled ? 1 : 0 };
   };
@@ -201,7 +218,7 @@ export interface AdversarialCheckSummary {
   readonly images: number;
   /** Images whose prediction some budget of the grid flipped (the ones measured). */
   readonly flipped: number;
-  /** Mean smallest flipping ε (0..255 scale) over flipped images. */
+  /** Mean smallest flipping ε (0..255 scale; L2 or L∞ as run) over flipped images. */
   readonly meanEpsilon: number;
   readonly methods: Readonly<Record<string, AdversarialMethodSummary>>;
 }

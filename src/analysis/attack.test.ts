@@ -67,6 +67,23 @@ describe('PGD', () => {
     await expect(pgd(model, img, { epsilon: 1, stepSize: 1, steps: 1, target: 1, mask: [1] })).rejects.toThrow(/mask has 1 values/);
   });
 
+  it('L2 steps follow the gradient and stay in the L2 ball', async () => {
+    const size = 4;
+    // Weights 1 on the first half of the entries, 3 on the rest: δ ∝ (1, …, 3, …).
+    const u = Float32Array.from({ length: size * size * 3 }, (_, i) => (i < 24 ? 1 : 3));
+    const far = await pgd(twoClass(u, 100, size), grayImage(size, size), { norm: 'l2', epsilon: 20, stepSize: 6, steps: 10, target: 1 });
+    expect(far.fooled).toBe(false);
+    expect(far.l2 * 255).toBeCloseTo(20, 3);
+    expect(far.perturbation[30] / far.perturbation[0]).toBeCloseTo(3, 4);
+    const model = twoClass(u, 1, size);
+    const r = await pgd(model, grayImage(size, size), { norm: 'l2', epsilon: 100, stepSize: 5, steps: 50, target: 1 });
+    expect(r.fooled).toBe(true);
+    // Gain per step α·‖u‖₂/255 = 5·√240/255 ≈ 0.304: 4 steps beat the margin 1.
+    expect(r.steps).toBe(4);
+    await expect(pgd(model, grayImage(size, size), { norm: 'l1' as 'l2', epsilon: 1, stepSize: 1, steps: 1, target: 1 })).rejects.toThrow(/norm/);
+    model.dispose();
+  });
+
   it('workingImage keeps the aspect ratio at the shorter side', () => {
     const w = workingImage(grayImage(20, 10, 77), 5);
     expect([w.width, w.height]).toEqual([10, 5]);
@@ -112,7 +129,7 @@ describe('adversarial sanity check', () => {
     // Margin 0.3 needs ε > 0.3·255/30 = 2.55: the grid's 4 is the smallest that flips.
     const model = twoClass(u, 0.3, size);
     const tensors = tf.memory().numTensors;
-    const rec = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, epsilons: [1, 2, 4, 8], steps: 20, stepFraction: 1 / 8, restrictedBudget: 'same', randomMasks: 3, seed: 1 });
+    const rec = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, norm: 'linf', epsilons: [1, 2, 4, 8], steps: 20, stepFraction: 1 / 8, restrictedBudget: 'same', randomMasks: 3, seed: 1 });
     expect(tf.memory().numTensors).toBe(tensors);
     expect(rec.flipped).toBe(true);
     expect(rec.epsilon).toBe(4);
@@ -129,11 +146,20 @@ describe('adversarial sanity check', () => {
     expect(s.methods.oracle.k['10'].dropRandom).toEqual({ transfer: 1, reattack: 1 });
     expect(s.methods.anti.k['10'].dropTop).toEqual({ transfer: 1, reattack: 1 });
     // Same L1 budget (ε/k per pixel): the oracle still fools, the anti-map still cannot.
-    const l1 = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, epsilons: [1, 2, 4, 8], topK: [0.1] });
+    const l1 = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, norm: 'linf', epsilons: [1, 2, 4, 8], topK: [0.1] });
     expect(l1.methods.oracle.top['10'].reattack).toBe(1);
     expect(l1.methods.anti.top['10'].reattack).toBe(0);
     expect(l1.random['10'].reattack).toBeGreaterThanOrEqual(0);
     expect(l1.random['10'].reattack).toBeLessThanOrEqual(1);
+    // L2 (the default): δ ∝ the gradient, so the magnitude map is the column exactly. The margin
+    // 0.3 needs ‖δ‖₂ > 0.3·255/√30 ≈ 14.0 on the 0..255 scale: 16 is the grid's first that flips.
+    const l2 = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, epsilons: [8, 16, 32], steps: 20, randomMasks: 3, seed: 2 });
+    expect(l2.norm).toBe('l2');
+    expect(l2.epsilon).toBe(16);
+    expect(l2.methods.oracle.spearman).toBeCloseTo(1, 12);
+    expect(l2.methods.anti.spearman).toBeCloseTo(-1, 12);
+    expect(l2.methods.oracle.top['10']).toEqual({ transfer: 1, reattack: 1 });
+    expect(l2.methods.anti.top['10']).toEqual({ transfer: 0, reattack: 0 });
     model.dispose();
   });
 

@@ -5,12 +5,21 @@ import { resizeImage } from '../core/resize.js';
 import { scaledShape } from '../core/schedule.js';
 import { argmax, softmax } from '../core/target.js';
 
+/** Threat model of {@link pgd}. */
+export type PgdNorm = 'linf' | 'l2';
+
 /** Options of {@link pgd}. Pixel quantities are on the 0..255 scale of the image. */
 export interface PgdOptions {
-  /** L∞ radius ε of the perturbation (0..255 scale), e.g. 16. */
+  /** Radius ε of the perturbation (0..255 scale): per entry for L∞ (e.g. 16), of ‖p‖₂ for L2. */
   epsilon: number;
-  /** Step α per iteration (0..255 scale), e.g. 1. */
+  /** Step α per iteration (0..255 scale): per entry for L∞ (e.g. 1), the step's L2 length for L2. */
   stepSize: number;
+  /**
+   * `linf` (default): sign steps, clip to [−ε, ε]. `l2`: steps along the (masked) gradient scaled to
+   * length α, projection onto the ball ‖p‖₂ ≤ ε: the perturbation then varies with the gradient's
+   * magnitude, not only its sign.
+   */
+  norm?: PgdNorm;
   /** Maximum number of gradient steps. */
   steps: number;
   /** Targeted attack: drive the prediction to this class (minimises its cross-entropy). */
@@ -66,15 +75,18 @@ export function perturbationNorms(p: ArrayLike<number>): { l2: number; linf: num
 }
 
 /**
- * Projected gradient descent (Madry et al. 2018) in pixel space, L∞ ball, zero start (the attack
- * looks for small perturbations, so it starts from the clean image rather than a random point):
- * p ← Π(p − α·sign(∇ₚ L)), Π = clip to [−ε, ε], to the valid pixel range, and to the mask.
+ * Projected gradient descent (Madry et al. 2018) in pixel space, zero start (the attack looks for
+ * small perturbations, so it starts from the clean image rather than a random point). L∞:
+ * p ← Π(p − α·sign(∇ₚ L)), Π = clip to [−ε, ε], to the valid pixel range, and to the mask; L2:
+ * p ← Π(p − α·g/‖g‖₂) with g the masked gradient and Π the projection onto ‖p‖₂ ≤ ε, then the
+ * pixel range and the mask.
  * L = CE(target) for a targeted attack, −CE(source) for an untargeted one, plus the saliency
  * penalty β‖(p/255) ⊙ (1 − Ψ)‖₂ of the paper's Eq. 4. Gradients flow through
  * `model.predictDifferentiable` (input gradients only).
  */
 export async function pgd(model: ModelAdapter, image: RgbImage, options: PgdOptions): Promise<PgdResult> {
-  const { epsilon, stepSize, steps, target, source, beta = 0, stopWhenFooled = true } = options;
+  const { epsilon, stepSize, steps, target, source, beta = 0, stopWhenFooled = true, norm = 'linf' } = options;
+  if (norm !== 'linf' && norm !== 'l2') throw new RangeError(`norm must be linf or l2, got ${String(norm)}`);
   if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new RangeError(`epsilon must be a finite number ≥ 0, got ${epsilon}`);
   if (!(stepSize > 0) || !Number.isFinite(stepSize)) throw new RangeError(`stepSize must be a positive number, got ${stepSize}`);
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`steps must be an integer ≥ 0, got ${steps}`);
@@ -144,8 +156,16 @@ export async function pgd(model: ModelAdapter, image: RgbImage, options: PgdOpti
         break;
       }
       const next = tf.tidy(() => {
-        let q = tf.sub(p, tf.mul(stepSize, tf.sign(g!)));
-        q = tf.clipByValue(q, -epsilon, epsilon);
+        let q: tf.Tensor;
+        if (norm === 'linf') {
+          q = tf.clipByValue(tf.sub(p, tf.mul(stepSize, tf.sign(g!))), -epsilon, epsilon);
+        } else {
+          const gm = mask ? tf.mul(g!, mask) : g!;
+          const gn = tf.sqrt(tf.add(tf.sum(tf.square(gm)), 1e-30));
+          q = tf.sub(p, tf.mul(tf.div(gm, gn), stepSize));
+          const qn = tf.sqrt(tf.sum(tf.square(q)));
+          q = tf.mul(q, tf.minimum(1, tf.div(epsilon, tf.add(qn, 1e-30))));
+        }
         q = tf.sub(tf.clipByValue(tf.add(x0, q), 0, 255), x0);
         return (mask ? tf.mul(q, mask) : q) as tf.Tensor4D;
       });

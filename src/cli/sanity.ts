@@ -9,7 +9,7 @@ import { fitWithin } from '../image/resize.js';
 import { modelRandomizationCheck, type MethodSet, type RandomizationReport, type RandomizationVariant } from '../analysis/model-randomization.js';
 import { sanityGrid, sanityPlotSvg } from '../analysis/sanity-plot.js';
 import { SIMILARITY_KEYS } from '../analysis/similarity-scores.js';
-import { adversarialCheck, summarizeAdversarialCheck, ADVERSARIAL_CHECK_DEFAULTS, type AdversarialCheckRecord } from '../analysis/adversarial-check.js';
+import { adversarialCheck, summarizeAdversarialCheck, ADVERSARIAL_CHECK_DEFAULTS, DEFAULT_L2_EPSILONS, DEFAULT_LINF_EPSILONS, type AdversarialCheckRecord } from '../analysis/adversarial-check.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|bmp|webp|gif|tiff?|avif)$/i;
@@ -89,11 +89,12 @@ interface SanityCliOptions extends ModelCliOptions {
   sizes?: string;
   maxPixels?: string;
   quiet?: boolean;
-  epsilons: string;
+  epsilons?: string;
   pgdSteps: string;
   topK: string;
   randomMasks: string;
   restrictedBudget: string;
+  norm: string;
 }
 
 function stemOf(file: string): string {
@@ -184,15 +185,17 @@ async function runRandomization(o: SanityCliOptions, files: string[], methods: M
 
 async function runAdversarial(o: SanityCliOptions, files: string[], methods: MethodSet): Promise<void> {
   const sizes = sizesOption(o.sizes);
-  const epsilons = numberList(o.epsilons, '--epsilons');
+  const norm = o.norm as 'l2' | 'linf';
+  if (norm !== 'l2' && norm !== 'linf') throw new CliError('--norm must be l2 or linf', 2);
+  const epsilons = o.epsilons ? numberList(o.epsilons, '--epsilons') : [...(norm === 'l2' ? DEFAULT_L2_EPSILONS : DEFAULT_LINF_EPSILONS)];
   const topK = numberList(o.topK, '--top-k').map((k) => k / 100);
   if (topK.some((k) => k > 1)) throw new CliError('--top-k values are percentages (0..100]', 2);
   const steps = intOption(o.pgdSteps, '--pgd-steps')!;
   const randomMasks = intOption(o.randomMasks, '--random-masks')!;
   const seed = Number(o.seed);
   if (!Number.isInteger(seed)) throw new CliError('--seed must be an integer', 2);
-  const restrictedBudget = o.restrictedBudget as 'l1' | 'same';
-  if (restrictedBudget !== 'l1' && restrictedBudget !== 'same') throw new CliError('--restricted-budget must be l1 or same', 2);
+  const restrictedBudget = o.restrictedBudget as 'matched' | 'same';
+  if (restrictedBudget !== 'matched' && restrictedBudget !== 'same') throw new CliError('--restricted-budget must be matched or same', 2);
   await startBackend(o);
   const model = await modelFromOptions(o);
   fs.mkdirSync(o.out, { recursive: true });
@@ -203,7 +206,7 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
       const t0 = performance.now();
       let rec: AdversarialCheckRecord;
       try {
-        rec = await adversarialCheck(model, image, { methods, methodOptions: sizes ? { sizes } : {}, epsilons, topK, steps, randomMasks, restrictedBudget, seed });
+        rec = await adversarialCheck(model, image, { methods, methodOptions: sizes ? { sizes } : {}, norm, epsilons, topK, steps, randomMasks, restrictedBudget, seed });
       } catch (e) {
         throw new CliError(`${file}: ${oneLine(e)}`);
       }
@@ -212,8 +215,8 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
         const tag = `[${i + 1}/${files.length} ${path.basename(file)}]`;
         note(
           rec.flipped
-            ? `${tag} flipped ${rec.clean}→${rec.adversarial} at ε=${rec.epsilon}/255; ${Object.entries(rec.methods).map(([m, r]) => `${m} ρ=${r.spearman.toFixed(3)}`).join(', ')} (${Math.round(performance.now() - t0)} ms)`
-            : `${tag} no budget up to ${Math.max(...epsilons)}/255 flipped the prediction; left out`,
+            ? `${tag} flipped ${rec.clean}→${rec.adversarial} at ${norm} ε=${rec.epsilon!.toFixed(2)}/255; ${Object.entries(rec.methods).map(([m, r]) => `${m} ρ=${r.spearman.toFixed(3)}`).join(', ')} (${Math.round(performance.now() - t0)} ms)`
+            : `${tag} no ${norm} budget up to ${Math.max(...epsilons)}/255 flipped the prediction; left out`,
         );
       }
     }
@@ -228,7 +231,7 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
     images: s.images,
     flipped: s.flipped,
     meanEpsilon: s.meanEpsilon,
-    protocol: { epsilons, pgdSteps: steps, stepSize: 'epsilon/4', topKPercent: topK.map((k) => k * 100), randomMasks, restrictedBudget, seed, size: model.inputSize },
+    protocol: { norm, epsilonScale: '0..255', epsilons, pgdSteps: steps, stepSize: 'epsilon/4', topKPercent: topK.map((k) => k * 100), randomMasks, restrictedBudget, seed, size: model.inputSize },
     results: s.methods,
   };
   await writeFileAtomic(path.join(o.out, 'adversarial-summary.json'), `${JSON.stringify(jsonSafe(summary))}\n`);
@@ -261,11 +264,12 @@ export function registerSanity(program: Command): void {
     .option('--compare-size <px>', 'longer side of the maps when compared', '224')
     .option('--max-side <px>', 'shrink images to this longer side before explaining (faster)')
     .option('--adversarial', 'run the adversarial sanity check instead')
-    .option('--epsilons <list>', 'L∞ budgets tried in order, 0..255 scale', ADVERSARIAL_CHECK_DEFAULTS.epsilons.join(','))
+    .option('--norm <name>', 'perturbation norm of the adversarial check: l2 or linf', ADVERSARIAL_CHECK_DEFAULTS.norm)
+    .option('--epsilons <list>', `budgets tried in order, 0..255 scale (default l2: ${DEFAULT_L2_EPSILONS.join(',')}; linf: ${DEFAULT_LINF_EPSILONS.join(',')})`)
     .option('--pgd-steps <n>', 'PGD iterations per budget', String(ADVERSARIAL_CHECK_DEFAULTS.steps))
     .option('--top-k <list>', 'percent of pixels the perturbation is restricted to', ADVERSARIAL_CHECK_DEFAULTS.topK.map((k) => k * 100).join(','))
     .option('--random-masks <n>', 'random masks per image and k', String(ADVERSARIAL_CHECK_DEFAULTS.randomMasks))
-    .option('--restricted-budget <mode>', 'L∞ budget of the restricted re-attack: l1 (ε/k, same L1 mass) or same (ε)', ADVERSARIAL_CHECK_DEFAULTS.restrictedBudget);
+    .option('--restricted-budget <mode>', 'budget of the restricted re-attack: matched (L2: ε; L∞: ε/k, the same L1 mass) or same (ε)', ADVERSARIAL_CHECK_DEFAULTS.restrictedBudget);
   modelOptions(cmd).action(async (o: SanityCliOptions) => {
     const methods = methodSet(o.methods);
     const files = expandImages(o.images, intOption(o.limit, '--limit'));

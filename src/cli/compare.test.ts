@@ -1,0 +1,87 @@
+/**
+ * `cameras compare` and the analysis commands end to end as child processes (small sizes so that
+ * each run takes seconds), plus the target parsing.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readImage } from '../node/image-io.js';
+import { parseTargets, resolveTargets } from './compare.js';
+
+const BIN = path.resolve('bin/cameras.js');
+const CAT = path.resolve('../shared/data/photos/chelsea.png');
+
+function cameras(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, CAMERAS_MODEL_MIRROR: path.resolve('../shared/models') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cameras-compare-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('--targets', () => {
+  it('parses topN and lists of indices and labels', () => {
+    expect(parseTargets('top3')).toEqual({ top: 3 });
+    expect(parseTargets('5, tabby ,7')).toEqual({ list: [5, 'tabby', 7] });
+    expect(() => parseTargets('top0')).toThrow(/N ≥ 1/);
+    expect(() => parseTargets(' , ')).toThrow(/empty/);
+    const logits = [0.1, 3, -1, 2];
+    expect(resolveTargets({ top: 2 }, logits)).toEqual([1, 3]);
+    expect(resolveTargets({ top: 9 }, logits)).toEqual([1, 3, 0, 2]);
+    expect(resolveTargets({ list: [2, 'dog'] }, logits, ['cat', 'dog', 'fish', 'bird'])).toEqual([2, 1]);
+    expect(() => resolveTargets({ list: [4] }, logits)).toThrow(/out of range/);
+  });
+});
+
+describe('cameras compare', () => {
+  it('writes a captioned grid (rows = classes, columns = methods), the contrast figure and JSON', async () => {
+    const out = path.join(tmp, 'cmp');
+    const r = await cameras(['compare', CAT, '--models', 'mobilenet_v1_0.25_224', '--targets', 'top2', '--methods', 'gradcam,cameras', '--sizes', '224,260', '--cell-size', '128', '--out', out, '--json', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const rec = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(rec.cells).toHaveLength(4);
+    expect(rec.cells.map((c: { method: string }) => c.method)).toEqual(['gradcam', 'cameras', 'gradcam', 'cameras']);
+    const [t1, t2] = [rec.cells[0].target, rec.cells[2].target];
+    expect(t1.probability).toBeGreaterThanOrEqual(t2.probability);
+    expect(rec.cells[0].predicted.index).toBe(t1.index);
+    expect(rec.cells[1].sizesUsed.length + rec.cells[1].sizesRejected.length).toBe(2);
+    expect(rec.contrast).toHaveLength(2);
+    expect(rec.contrast[0].pixelsAOverB + rec.contrast[0].pixelsBOverA).toBeLessThanOrEqual(1);
+    const g = await readImage(rec.files.grid);
+    // chelsea.png is 451×300: cells 128×85 plus four 9-px caption lines and 2 px.
+    const cellH = 85 + 4 * 9 + 2;
+    expect(g.width).toBe(128 + 6 + 128);
+    expect(g.height).toBe(11 + 6 + cellH + 6 + cellH);
+    // Caption text (black pixels) under the first cell.
+    let dark = 0;
+    for (let y = 11 + 6 + 85; y < 11 + 6 + cellH; y++) for (let x = 0; x < 128; x++) if (g.data[(y * g.width + x) * 3] < 40) dark++;
+    expect(dark).toBeGreaterThan(50);
+    const c = await readImage(rec.files.contrast);
+    expect(c.width).toBe(3 * 128 + 2 * 6);
+    expect(fs.existsSync(path.join(out, 'chelsea.compare.json'))).toBe(true);
+  });
+
+  it('refuses bad options with a one-line usage error', async () => {
+    const r = await cameras(['compare', CAT, '--models', 'mobilenet_v1_0.25_224', '--methods', 'nope', '--out', path.join(tmp, 'bad')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown method "nope"/);
+    const t = await cameras(['compare', CAT, '--models', 'mobilenet_v1_0.25_224', '--targets', 'no such class', '--methods', 'gradcam', '--out', path.join(tmp, 'bad')]);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/unknown label/);
+  });
+});
