@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { registerExplain } from './explain.js';
 import { registerLayers } from './layers.js';
 import { registerEval } from './eval.js';
+import { registerSanity } from './sanity.js';
+import { registerAttack } from './attack.js';
+import { registerCompare } from './compare.js';
 import { CliError, oneLine } from './common.js';
 import { ZOO } from '../models/manifest.js';
 
@@ -15,6 +18,9 @@ program
 registerExplain(program);
 registerLayers(program);
 registerEval(program);
+registerSanity(program);
+registerAttack(program);
+registerCompare(program);
 program
   .command('models')
   .description('list the model zoo')
