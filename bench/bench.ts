@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: what a CAMERAS map of a ResNet-50 costs next to its forward passes, per engine.
  *
- *   npm run bench -- [--engines tfjs-wasm,onnxruntime] [--threads 2] [--runs 3] [--leak-maps 20]
+ *   npm run bench -- [--engines onnxruntime,tfjs-wasm,tfjs-tensorflow,tfjs-cpu] [--threads 2] [--runs 3] [--leak-maps 20]
  *                    [--image photo.png] [--no-paper] [--sizes 224,324,...] [--json]
  *
  * Per engine (each in its own child process, so peak RSS and backend state are the engine's own):
@@ -16,7 +16,9 @@
  * passes before the layer and differentiates only the tail in TF.js.
  */
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import * as tf from '../src/core/tf.js';
+import '@tensorflow/tfjs-backend-cpu';
 import type { ModelAdapter, RgbImage } from '../src/core/types.js';
 import { AUTHORS_SIZES, PAPER_SCHEDULE, scheduleSizes } from '../src/core/schedule.js';
 import { cameras } from '../src/methods/cameras.js';
@@ -43,6 +45,7 @@ export interface EngineBench {
   camerasPaperMs?: number;
   forwardOnlyPaperMs?: number;
   paperRatio?: number;
+  forwardPaperGflopsPerS?: number;
   gradcamMs: number;
   forwardGflops: number;
   forwardGflopsPerS: number;
@@ -107,18 +110,29 @@ async function forwardOnly(model: ModelAdapter, sizes: readonly number[]): Promi
 /** Runs the whole measurement for one engine in this process. */
 export async function benchEngine(
   engine: string,
-  opts: { threads?: number; runs: number; leakMaps: number; paper: boolean; image: RgbImage; sizes?: readonly number[] },
+  opts: {
+    threads?: number;
+    runs: number;
+    leakMaps: number;
+    paper: boolean;
+    image: RgbImage;
+    sizes?: readonly number[];
+    /** FLOPs of one forward pass per size (see {@link flopsBySize}). */
+    flops: Record<number, number>;
+  },
 ): Promise<EngineBench> {
   const loadBefore = load1();
   const { model, backend, threads, layer } = await makeAdapter(engine, opts.threads);
   try {
     const sizes = [...(opts.sizes ?? AUTHORS_SIZES)];
-    const flopModel = buildResNetModel(makeResNetSpec({ blocks: [3, 4, 6, 3] }), 'flops');
-    const flopsAt = (list: readonly number[]) => list.reduce((a, s) => a + countFlops(flopModel, s, s).total, 0);
-    const forwardFlops = flopsAt(sizes);
     const paperSizes = scheduleSizes(PAPER_SCHEDULE, 224);
-    const paperFlops = flopsAt(paperSizes);
-    flopModel.dispose();
+    const flopsAt = (list: readonly number[]) =>
+      list.reduce((a, s) => {
+        if (!(s in opts.flops)) throw new Error(`no FLOP count for size ${s}`);
+        return a + opts.flops[s];
+      }, 0);
+    const forwardFlops = flopsAt(sizes);
+    const paperFlops = opts.paper ? flopsAt(paperSizes) : 0;
 
     const map = (s: readonly number[]) => () => cameras(model, opts.image, { sizes: s, layer });
     const camerasMs = await medianMs(opts.runs, map(sizes));
@@ -127,8 +141,13 @@ export async function benchEngine(
     if (opts.paper) {
       const camerasPaperMs = await medianMs(opts.runs, map(paperSizes));
       const forwardOnlyPaperMs = await medianMs(opts.runs, () => forwardOnly(model, paperSizes));
-      paper = { paperSizes, camerasPaperMs, forwardOnlyPaperMs, paperRatio: camerasPaperMs / forwardOnlyPaperMs };
-      void paperFlops;
+      paper = {
+        paperSizes,
+        camerasPaperMs,
+        forwardOnlyPaperMs,
+        paperRatio: camerasPaperMs / forwardOnlyPaperMs,
+        forwardPaperGflopsPerS: paperFlops / 1e6 / forwardOnlyPaperMs,
+      };
     }
     const gradcamMs = await medianMs(opts.runs, () => gradcam(model, opts.image, { layer }));
 
@@ -160,6 +179,32 @@ export async function benchEngine(
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * FLOPs of one ResNet-50 forward pass at each size, from the layer configs. Computed in the parent
+ * process so that building a model for counting does not add to an engine's peak RSS.
+ */
+export async function flopsBySize(sizes: readonly number[]): Promise<Record<number, number>> {
+  await tf.setBackend('cpu');
+  const model = buildResNetModel(makeResNetSpec(), 'flops');
+  try {
+    return Object.fromEntries(sizes.map((s) => [s, countFlops(model, s, s).total]));
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Every engine present: onnxruntime-node, TF.js WebAssembly, and tfjs-node when it is installed. */
+function defaultEngines(): string[] {
+  const engines = ['onnxruntime', 'tfjs-wasm'];
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    engines.push('tfjs-tensorflow');
+  } catch {
+    /* optional; not installed */
+  }
+  return engines;
 }
 
 /** Runs one engine in a child process (same loader flags) and parses its JSON line. */
@@ -222,16 +267,19 @@ async function main(): Promise<void> {
     const file = argValue(args, '--image');
     if (file) image = await (await import('../src/node/image-io.js')).readImage(file);
     const sizesArg = argValue(args, '--sizes');
-    const r = await benchEngine(child, { threads, runs, leakMaps, paper, image, sizes: sizesArg ? parseSizes(sizesArg) : undefined });
+    const flops = JSON.parse(argValue(args, '--flops') ?? '{}') as Record<number, number>;
+    const r = await benchEngine(child, { threads, runs, leakMaps, paper, image, flops, sizes: sizesArg ? parseSizes(sizesArg) : undefined });
     console.log(JSON.stringify(r));
     return;
   }
-  const engines = (argValue(args, '--engines') ?? 'onnxruntime,tfjs-wasm').split(',');
+  const engines = (argValue(args, '--engines') ?? defaultEngines().join(',')).split(',');
   const passOn = args.filter((a, i) => a !== '--json' && args[i - 1] !== '--engines' && a !== '--engines');
+  const sizesArg = argValue(args, '--sizes');
+  const flops = await flopsBySize([...new Set([...(sizesArg ? parseSizes(sizesArg) : AUTHORS_SIZES), ...scheduleSizes(PAPER_SCHEDULE, 224)])]);
   const results: EngineBench[] = [];
   for (const e of engines) {
     console.error(`bench: ${e} ...`);
-    results.push(await runChild(e, passOn));
+    results.push(await runChild(e, [...passOn, '--flops', JSON.stringify(flops)]));
   }
   const report = { machine: machineLine(), model: 'ResNet-50 (torchvision layout, seeded random weights)', runs, results };
   if (args.includes('--json')) {
