@@ -37,6 +37,7 @@ export interface ExplainRecord {
   model: string;
   engine: string;
   backend: string;
+  threads: number;
   method: string;
   layer?: string;
   target: { index: number; label?: string; probability: number };
@@ -97,7 +98,7 @@ async function explainOne(
   model: ModelAdapter,
   methods: string[],
   o: ExplainCliOptions,
-  backend: string,
+  backend: { backend: string; threads: number },
   label: string,
 ): Promise<ExplainRecord[]> {
   const image: RgbImage = await readImage(file, { maxPixels: intOption(o.maxPixels, '--max-pixels') ?? DEFAULT_MAX_PIXELS });
@@ -131,7 +132,8 @@ async function explainOne(
         image: file,
         model: model.name,
         engine: model.engine,
-        backend,
+        backend: backend.backend,
+        threads: backend.threads,
         method: r.method,
         layer: r.layer,
         target: t(r.target),
@@ -198,7 +200,7 @@ export function registerExplain(program: Command): void {
       methodOptions(o);
       // Usage errors surface before the model loads, not once per image.
       intOption(o.maxPixels, '--max-pixels');
-      const { backend } = await startBackend(o);
+      const backend = await startBackend(o);
       const model = await modelFromOptions(o);
       fs.mkdirSync(o.out, { recursive: true });
       const failures: string[] = [];
