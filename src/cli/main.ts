@@ -5,6 +5,7 @@ import { registerEval } from './eval.js';
 import { registerSanity } from './sanity.js';
 import { registerAttack } from './attack.js';
 import { registerCompare } from './compare.js';
+import { registerScenes } from './scenes.js';
 import { CliError, oneLine } from './common.js';
 import { ZOO } from '../models/manifest.js';
 
@@ -21,6 +22,7 @@ registerEval(program);
 registerSanity(program);
 registerAttack(program);
 registerCompare(program);
+registerScenes(program);
 program
   .command('models')
   .description('list the model zoo')

@@ -2,3 +2,4 @@
 export { generateScene, type Scene, type SceneObject, type SceneOptions } from './generator.js';
 export { SCENE_LABELS, type SceneLabel } from './labels.js';
 export { createRng, type Rng } from './rng.js';
+export { maskToCocoRle, scenesToCoco, type CocoDataset } from './coco.js';
