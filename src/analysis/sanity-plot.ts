@@ -29,7 +29,7 @@ export function sanityPlotSvg(report: RandomizationReport, variant: Randomizatio
   const panelW = Math.max(360, 14 * (n + 1) + 60);
   const panelH = 220;
   const left = 48, top = 46, labelBand = 120, gap = 24;
-  const width = left + 2 * panelW + gap + 20;
+  const width = left + 2 * panelW + gap + 70;
   const height = top + 2 * (panelH + labelBand) + 10;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);

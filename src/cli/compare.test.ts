@@ -85,3 +85,17 @@ describe('cameras compare', () => {
     expect(t.stderr).toMatch(/unknown label/);
   });
 });
+
+describe('cameras sanity / attack usage errors', () => {
+  it('refuses bad options before loading anything', async () => {
+    const norm = await cameras(['sanity', '--adversarial', '--images', CAT, '--model', 'mobilenet_v1_0.25_224', '--norm', 'l3', '--out', path.join(tmp, 's')]);
+    expect(norm.code).toBe(2);
+    expect(norm.stderr).toMatch(/--norm must be l2 or linf/);
+    const missing = await cameras(['sanity', '--images', path.join(tmp, 'nope.png'), '--out', path.join(tmp, 's')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no such file or folder/);
+    const eps = await cameras(['attack', '--images', CAT, '--epsilon', '-1']);
+    expect(eps.code).toBe(2);
+    expect(eps.stderr).toMatch(/--epsilon must be a positive number/);
+  });
+});

@@ -211,6 +211,8 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
         throw new CliError(`${file}: ${oneLine(e)}`);
       }
       records.push({ image: file, ...rec });
+      // Rewritten after every image so that an interrupted run keeps what it measured.
+      await writeFileAtomic(path.join(o.out, 'adversarial-check.jsonl'), records.map((r) => JSON.stringify(jsonSafe(r))).join('\n') + '\n');
       if (!o.quiet) {
         const tag = `[${i + 1}/${files.length} ${path.basename(file)}]`;
         note(
@@ -223,7 +225,6 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
   } finally {
     model.dispose();
   }
-  await writeFileAtomic(path.join(o.out, 'adversarial-check.jsonl'), records.map((r) => JSON.stringify(jsonSafe(r))).join('\n') + '\n');
   const s = summarizeAdversarialCheck(records);
   const summary = {
     check: 'adversarial',
