@@ -36,3 +36,4 @@ export { loadTfliteModel, TfliteFormatError, type TfliteModelOptions } from './m
 export * as image from './image/index.js';
 export * as metrics from './metrics/index.js';
 export * as scenes from './scenes/index.js';
+export * as analysis from './analysis/index.js';
