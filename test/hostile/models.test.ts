@@ -3,6 +3,7 @@
  * are refused before anything is read; weight files of the wrong length, NaN/Inf weights, truncated,
  * oversized and garbage ONNX/TFLite files, ONNX graphs with a cycle or a missing input: clear errors.
  */
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync, ftruncateSync } from 'node:fs';
@@ -48,6 +49,23 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
   cleanupTemp();
 });
+
+/** Loads a model in a child process (a hang there fails the test instead of freezing the suite). */
+function loadInChild(spec: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('test/hostile/fixtures/load-model-child.ts'), spec], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`loading ${spec} hung`));
+    }, 60_000);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(out.trim());
+    });
+  });
+}
 
 /** A model folder two levels below `root` whose only weight path is `weightPath`. */
 function folderWithPath(name: string, weightPath: string): string {
@@ -132,6 +150,55 @@ describe('model files that do not match their manifest', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a float32 weight stored after an odd-sized uint8-quantised one (unaligned offset) still loads and is checked', async () => {
+    // Move the dense bias (3 floats) to the front as uint8: 3 bytes, so every float32 after it is unaligned.
+    const quantised = (bad?: number) =>
+      writeModelFolder(path.join(root, `quantised-${bad ?? 'ok'}`), saved, (m) => {
+        const specs = m.modelJson.weightsManifest[0].weights;
+        const floats = new Float32Array(m.weights.buffer.slice(0));
+        const chunks: { spec: (typeof specs)[number]; bytes: Uint8Array }[] = [];
+        let at = 0;
+        for (const spec of specs) {
+          const n = spec.shape.reduce((a, b) => a * b, 1);
+          const values = floats.subarray(at, at + n);
+          at += n;
+          if (spec.name === 'logits/bias') {
+            const min = Math.min(...values);
+            const scale = (Math.max(...values) - min) / 255 || 1;
+            chunks.unshift({ spec: { ...spec, quantization: { dtype: 'uint8', scale, min } }, bytes: Uint8Array.from(values, (v) => Math.round((v - min) / scale)) });
+          } else {
+            const copy = Float32Array.from(values);
+            if (bad !== undefined && spec.name === 'conv/kernel') copy[5] = bad;
+            chunks.push({ spec, bytes: new Uint8Array(copy.buffer) });
+          }
+        }
+        m.modelJson.weightsManifest[0].weights = chunks.map((c) => c.spec);
+        const out = new Uint8Array(chunks.reduce((a, c) => a + c.bytes.length, 0));
+        let o = 0;
+        for (const c of chunks) (out.set(c.bytes, o), (o += c.bytes.length));
+        m.weights = out;
+      });
+    const model = await loadModel(quantised());
+    expect(model.listLayers().map((l) => l.name)).toContain('conv');
+    model.dispose();
+    await expect(loadModel(quantised(NaN))).rejects.toThrow(/weight "conv\/kernel" contains NaN or Inf/);
+  });
+
+  it('a layer graph that cannot be built (unknown input layer, node index past the calls, cycle): an error, not a hang', async () => {
+    type Layer = { name: string; inbound_nodes: unknown[][][] };
+    const variant = (name: string, edit: (layers: Layer[]) => void) =>
+      writeModelFolder(path.join(root, `graph-${name}`), saved, (m) => edit((m.modelJson.modelTopology as { config: { layers: Layer[] } }).config.layers));
+    const byName = (layers: Layer[], n: string) => layers.find((l) => l.name === n)!;
+    const cases: [string, RegExp][] = [
+      [variant('unknown', (ls) => (byName(ls, 'gap').inbound_nodes[0][0][0] = 'conv_typo')), /layer "gap" takes its input from "conv_typo", which is not a layer of the model/],
+      [variant('node-index', (ls) => (byName(ls, 'gap').inbound_nodes[0][0][1] = 3)), /layer "gap" takes its input from node 3 of layer "conv", which is never computed/],
+      [variant('cycle', (ls) => (byName(ls, 'conv').inbound_nodes[0][0][0] = 'logits')), /takes its input from node 0 of layer "(logits|conv|gap)", which is never computed \(a cycle/],
+    ];
+    // tfjs-layers would loop forever on these: run each in a child that is killed after 60 s.
+    const results = await Promise.all(cases.map(([dir]) => loadInChild(dir)));
+    results.forEach((out, i) => expect(out).toMatch(cases[i][1]));
+  });
+
   it('a manifest that is not JSON, not a layers model, or declares absurd shapes', async () => {
     const dir = path.join(root, 'badjson');
     mkdirSync(dir, { recursive: true });
@@ -142,7 +209,7 @@ describe('model files that do not match their manifest', () => {
     const neg = writeModelFolder(path.join(root, 'negshape'), saved, (m) => (m.modelJson.weightsManifest[0].weights[0].shape = [-3, 3, 3, 4]));
     await expect(loadModel(neg)).rejects.toThrow(/invalid shape/);
     const dtype = writeModelFolder(path.join(root, 'dtype'), saved, (m) => (m.modelJson.weightsManifest[0].weights[0].dtype = 'complex64' as 'float32'));
-    await expect(loadModel(dtype)).rejects.toThrow(/unsupported dtype complex64/);
+    await expect(loadModel(dtype)).rejects.toThrow(/unsupported dtype "complex64"/);
   });
 });
 
