@@ -121,7 +121,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--annotations <file>', 'VOC07 annotations JSON or COCO-format JSON (difficult flags file picked up beside it)')
     .requiredOption('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite')
     .option('--methods <list>', 'comma-separated methods (see `cameras explain --help`); `center` = the trivial baseline', 'cameras,gradcam,center')
-    .option('-o, --out <dir>', 'output folder: results JSONL and summary', 'eval-out')
+    .option('-o, --out <dir>', 'output folder: results JSONL and summary', 'out/eval')
     .option('--json', 'end stdout with one JSON summary line')
     .option('--shard <k/n>', 'evaluate shard k of n (0-based k; items split by image id)')
     .option('--limit <n>', 'only the first n images (sorted by id), before sharding')
