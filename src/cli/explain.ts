@@ -7,7 +7,7 @@ import type { CamerasOptions } from '../methods/cameras.js';
 import { METHODS, getMethod } from '../methods/index.js';
 import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import { encodeNpy } from '../image/npy.js';
-import { OutputTransaction } from '../node/atomic-write.js';
+import { OutputTransaction, removeStaleTempFiles } from '../node/atomic-write.js';
 import { overlay, sideBySide, isColormapName, type ColormapName } from '../image/index.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 
@@ -203,6 +203,8 @@ export function registerExplain(program: Command): void {
       const backend = await startBackend(o);
       const model = await modelFromOptions(o);
       fs.mkdirSync(o.out, { recursive: true });
+      // Leftovers of a killed earlier run (hidden temp files), never published outputs.
+      await removeStaleTempFiles(o.out);
       const failures: string[] = [];
       try {
         for (const [i, file] of images.entries()) {

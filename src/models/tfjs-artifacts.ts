@@ -98,8 +98,10 @@ function checkTopology(topology: unknown, what: string, depth = 0): void {
 
 /**
  * Reads and checks a TF.js layers model: `model.json` must parse and hold a topology and a weights
- * manifest; every weight path must stay inside the model's folder; each weight group's shards must
- * add up to exactly the bytes its weights declare; float32 weights must be finite.
+ * manifest; the topology's layer graph must be buildable; every weight entry must be well formed;
+ * every weight path must stay inside the model's folder; each weight group's shards must add up to
+ * exactly the bytes its weights declare; float32 weights must be finite.
+ * @throws {ModelError} naming what is wrong, on one line
  */
 export async function readLayersArtifacts(read: FileReader, what: string): Promise<LayersArtifacts> {
   let json: unknown;

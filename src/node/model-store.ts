@@ -3,7 +3,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { writeFileAtomic } from './atomic-write.js';
+import { removeStaleTempFiles, writeFileAtomic } from './atomic-write.js';
 import type { ModelFile } from '../models/manifest.js';
 import { ModelError, safeRelativePath } from '../models/safe-path.js';
 
@@ -43,6 +43,8 @@ export function verifyBytes(bytes: Uint8Array, file: Pick<ModelFile, 'size' | 's
 /** Writes a cache file atomically (see {@link writeFileAtomic}), creating its folder. */
 async function writeAtomic(dest: string, bytes: Uint8Array): Promise<void> {
   await fsp.mkdir(path.dirname(dest), { recursive: true });
+  // Temp files of downloads whose process was killed: never read, but not left to pile up.
+  await removeStaleTempFiles(path.dirname(dest));
   await writeFileAtomic(dest, bytes);
 }
 

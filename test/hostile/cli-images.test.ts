@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupTemp, listFiles, PHOTOS, runCli, STACK_LINE, tempDir, type CliRun } from './helpers.js';
+import { cleanupTemp, listFiles, PHOTOS, runCli, STACK_LINE, staleTempName, tempDir, type CliRun } from './helpers.js';
 
 const MODEL = ['-m', 'mobilenet_v1_0.25_224', '--sizes', '224', '-q'];
 let dir: string;
@@ -197,11 +197,13 @@ describe('cameras explain decodes unusual but valid files, in display orientatio
 });
 
 describe('a multi-image run with one bad image', () => {
-  it('finishes the others, reports the bad one, prints a summary and exits 1', async () => {
+  it('finishes the others, reports the bad one, prints a summary and exits 1; stale temp files are removed', async () => {
     const good1 = file('good1.png', await halves(40, 30).png().toBuffer());
     const bad = file('bad.jpg', readFileSync(path.join(PHOTOS, 'rocket.jpg')).subarray(0, 5000));
     const good2 = file('good2.png', await halves(30, 40).png().toBuffer());
     const out = tempDir('cameras-out-');
+    // A temp file left by an earlier run that was killed mid-write: cleaned up, never published.
+    writeFileSync(path.join(out, staleTempName('good1.cameras.png')), 'partial');
     const run = await runCli(['explain', good1, bad, good2, ...MODEL, '-o', out, '--json']);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).not.toMatch(STACK_LINE);

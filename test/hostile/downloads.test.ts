@@ -7,13 +7,13 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/node/load-model.js';
 import { resolveZooFile } from '../../src/node/model-store.js';
 import { ZOO } from '../../src/models/manifest.js';
-import { cleanupTemp, listFiles, MIRROR, PHOTOS, runCli, tempDir } from './helpers.js';
+import { cleanupTemp, listFiles, MIRROR, PHOTOS, runCli, staleTempName, tempDir } from './helpers.js';
 
 const ZOO_NAME = 'mobilenet_v1_0.25_224';
 
@@ -137,6 +137,9 @@ describe('failed downloads leave nothing half-written in the cache', () => {
   it('control: a clean download fills the cache with verified files, and a second load reads only the cache', async () => {
     const home = tempDir('cameras-home-');
     useEnv(home);
+    // A download of a process killed mid-write leaves a hidden temp file: removed, never read.
+    mkdirSync(path.join(home, 'models', ZOO_NAME), { recursive: true });
+    writeFileSync(path.join(home, 'models', ZOO_NAME, staleTempName('group1-shard1of1')), 'partial');
     const m = await loadModel(ZOO_NAME);
     m.dispose();
     const files = expectCacheClean(home);

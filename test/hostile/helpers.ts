@@ -2,7 +2,7 @@
  * Shared helpers of the hostile-input suite: temp folders, running the CLI as a child process, and a
  * tiny TF.js layers model written as a real model folder (model.json + weights.bin).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -98,6 +98,12 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRun
       resolve({ code, signal, stdout, stderr, lines: stderr.split('\n').filter((l) => l.trim() !== ''), ms: performance.now() - t0 });
     });
   });
+}
+
+/** The name a temp file of a process killed mid-write has (the pid is of a process that has exited). */
+export function staleTempName(target: string): string {
+  const pid = spawnSync(process.execPath, ['-e', '']).pid;
+  return `.${target}.cameras-tmp-${pid}-0123456789ab`;
 }
 
 /** Matches a line of a JS stack trace. */
