@@ -106,15 +106,6 @@ async function emit(summary: MetricSummary, markdown: string, json: boolean | un
   if (json) process.stdout.write(`${summaryJson(summary)}\n`);
 }
 
-/**
- * A WebAssembly backend with worker threads can keep Node alive after the work is done: once the
- * command has finished (and main.ts has set the exit code), leave even if something still holds
- * the event loop. The timer itself does not keep the process alive.
- */
-function exitWhenDone(): void {
-  setTimeout(() => process.exit(), 2000).unref();
-}
-
 function addRunOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--images <dir>', 'folder of images')
@@ -246,7 +237,6 @@ export function registerEval(program: Command): void {
       try {
         await runCommand(metric, o);
       } finally {
-        exitWhenDone();
       }
     });
   }

@@ -43,3 +43,7 @@ try {
     process.exitCode = e instanceof CliError ? e.exitCode : 1;
   }
 }
+// A WebAssembly backend with worker threads can keep Node alive after the work is done: once the
+// command has finished and set the exit code, leave even if something still holds the event loop.
+// The timer itself does not keep the process alive.
+setTimeout(() => process.exit(), 2000).unref();
