@@ -17,6 +17,7 @@ import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, star
 import type { EvalMetric, EvalSummary } from './eval-records.js';
 import { checkRecords, EVAL_METRICS, summarizeRecords } from './eval-records.js';
 import { resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.js';
+import { registerEvalScenes } from './eval-scenes.js';
 
 interface EvalCliOptions extends ModelCliOptions {
   images: string;
@@ -234,12 +235,10 @@ export function registerEval(program: Command): void {
   const ev = program.command('eval').description('evaluate saliency methods over a data set (pointing game, density, insertion/deletion)');
   for (const metric of EVAL_METRICS) {
     addRunOptions(ev.command(metric).description(METRIC_HELP[metric])).action(async (o: EvalCliOptions) => {
-      try {
-        await runCommand(metric, o);
-      } finally {
-      }
+      await runCommand(metric, o);
     });
   }
+  registerEvalScenes(ev);
   ev.command('merge')
     .description('merge the JSONL results of shards and print the summary')
     .argument('<files...>', 'results files written by `cameras eval ... --shard k/n`')

@@ -3,3 +3,4 @@ export { generateScene, type Scene, type SceneObject, type SceneOptions } from '
 export { SCENE_LABELS, type SceneLabel } from './labels.js';
 export { createRng, type Rng } from './rng.js';
 export { maskToCocoRle, scenesToCoco, type CocoDataset } from './coco.js';
+export { benchmarkScenes, SCENE_BENCHMARK_SEED, type SceneBenchmarkOptions, type SceneBenchmarkScores } from './benchmark.js';

@@ -1,0 +1,93 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { METHODS } from '../methods/index.js';
+import type { SaliencyMethod } from '../methods/types.js';
+import { benchmarkScenes, SCENE_BENCHMARK_SEED } from '../scenes/index.js';
+import { makeSummary, summaryJson, summaryMarkdown } from '../metrics/summary.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
+import { Progress } from '../node/progress.js';
+import { CliError, intOption, modelFromOptions, sizesOption, startBackend, type ModelCliOptions } from './common.js';
+import { parseMethodOptions, parseMethods } from './eval.js';
+
+interface EvalScenesOptions extends ModelCliOptions {
+  n: string;
+  seed: string;
+  width: string;
+  height?: string;
+  objects: string;
+  methods: string;
+  sizes?: string;
+  methodOptions?: string;
+  out?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** `cameras eval scenes`: pointing game and mask energy against the exact masks of generated scenes. */
+export function registerEvalScenes(ev: Command): void {
+  ev.command('scenes')
+    .description('pointing game and mask energy on generated scenes with exact object masks (default model: the embedded one)')
+    .option('-m, --model <name|path>', 'model', 'scenes')
+    .option('--methods <list>', 'methods to compare', 'cameras,gradcam')
+    .option('--n <count>', 'number of held-out scenes', '200')
+    .option('--seed <seed>', 'seed of the first scene', String(SCENE_BENCHMARK_SEED))
+    .option('--width <px>', 'scene width', '224')
+    .option('--height <px>', 'scene height (default: the width)')
+    .option('--objects <k>', 'class objects per scene', '1')
+    .option('--sizes <list>', 'CAMERAS sizes (default: the authors\' 8 sizes)')
+    .option('--method-options <json>', 'per-method options, e.g. \'{"rise":{"n":256}}\'')
+    .option('--backend <name>', 'TF.js backend', 'auto')
+    .option('-o, --out <dir>', 'also write summary.json and summary.md here')
+    .option('--json', 'end stdout with one JSON summary line')
+    .option('-q, --quiet', 'no progress bar')
+    .option('-v, --verbose', 'stack traces on errors')
+    .action(async (o: EvalScenesOptions) => {
+      const names = parseMethods(o.methods);
+      const perMethod = o.methodOptions ? (parseMethodOptions(o.methodOptions) as Record<string, Record<string, unknown>>) : {};
+      const n = intOption(o.n, '--n')!;
+      const width = intOption(o.width, '--width', 16)!;
+      const height = intOption(o.height ?? o.width, '--height', 16)!;
+      const sizes = sizesOption(o.sizes);
+      await startBackend(o);
+      const model = await modelFromOptions(o);
+      const methods: Record<string, SaliencyMethod> = Object.fromEntries(names.map((m) => [m, METHODS[m]]));
+      const bar = o.quiet ? undefined : new Progress(n, { label: `eval scenes ${names.join(',')}` });
+      let results;
+      try {
+        results = await benchmarkScenes(model, methods, {
+          n,
+          firstSeed: intOption(o.seed, '--seed', 0),
+          width,
+          height,
+          objects: intOption(o.objects, '--objects'),
+          options: sizes ? { sizes } : {},
+          perMethod,
+          onScene: () => bar?.tick(),
+        });
+      } catch (e) {
+        throw new CliError((e as Error).message);
+      } finally {
+        bar?.finish();
+        model.dispose();
+      }
+      const summary = makeSummary(
+        'scenes',
+        model.name,
+        n,
+        Object.fromEntries(Object.entries(results).map(([m, r]) => [m, { pointingGame: r.pointingGame, maskEnergy: r.maskEnergy }])),
+      );
+      const columns = [
+        { key: 'pointingGame', title: 'Pointing game (%)', scale: 100, digits: 1 },
+        { key: 'maskEnergy', title: 'Mask energy (%)', scale: 100, digits: 1 },
+      ];
+      const md = summaryMarkdown(summary, columns);
+      process.stderr.write(`${md}\n`);
+      if (o.out) {
+        fs.mkdirSync(o.out, { recursive: true });
+        await writeFileAtomic(path.join(o.out, 'summary.json'), `${summaryJson(summary)}\n`);
+        await writeFileAtomic(path.join(o.out, 'summary.md'), `${md}\n`);
+      }
+      if (o.json) process.stdout.write(`${summaryJson(summary)}\n`);
+    });
+}
