@@ -16,3 +16,15 @@ export function normalizeMap(raw: Float32Array): Float32Array {
   for (let i = 0; i < raw.length; i++) out[i] = (raw[i] - lo) / range;
   return out;
 }
+
+/**
+ * Throws when a map holds NaN or Inf, which only non-finite activations, gradients or model outputs
+ * can cause: a clear error rather than a map that silently means nothing.
+ */
+export function assertFiniteMap(raw: Float32Array, what: string): void {
+  for (let i = 0; i < raw.length; i++) {
+    if (!Number.isFinite(raw[i])) {
+      throw new Error(`${what}: the map has non-finite values (NaN or Inf): the model's activations or gradients are not finite for this input`);
+    }
+  }
+}

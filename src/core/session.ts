@@ -6,7 +6,7 @@ import { resizeImage } from './resize.js';
 import { scaledShape } from './schedule.js';
 import { argmax, resolveTarget, softmax } from './target.js';
 import { probeLayer, type LayerProbe } from './probe.js';
-import { normalizeMap } from './normalize.js';
+import { assertFiniteMap, normalizeMap } from './normalize.js';
 
 /** What a method can be given: an RGB image (0..255) or an already preprocessed NHWC tensor. */
 export type ExplainInput = RgbImage | tf.Tensor4D;
@@ -152,6 +152,7 @@ export class ExplainSession {
     raw.dispose();
     const values = (await relu.data()) as Float32Array;
     relu.dispose();
+    assertFiniteMap(values, `${method} at layer ${this.split.layer}`);
     return {
       method,
       map: normalizeMap(values),

@@ -6,7 +6,7 @@ import { imageToTensor, normalizeInput } from '../core/preprocess.js';
 import { resizeBilinear, resizeImage } from '../core/resize.js';
 import { scaledShape } from '../core/schedule.js';
 import { argmax, resolveTarget, softmax } from '../core/target.js';
-import { normalizeMap } from '../core/normalize.js';
+import { assertFiniteMap, normalizeMap } from '../core/normalize.js';
 
 function isTensor(x: ExplainInput): x is tf.Tensor4D {
   return x instanceof tf.Tensor;
@@ -105,6 +105,7 @@ export class InputSession {
     raw.dispose();
     const values = (await full.data()) as Float32Array;
     full.dispose();
+    assertFiniteMap(values, method);
     return {
       method,
       map: normalizeMap(values),

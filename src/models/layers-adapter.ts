@@ -304,15 +304,22 @@ export function makeInputDynamic(topology: unknown): unknown {
   return copy;
 }
 
-/** Builds a TF.js layers model from artifacts, input size made dynamic. */
+/**
+ * Builds a TF.js layers model from artifacts, input size made dynamic. On failure (e.g. a weight
+ * whose shape does not fit its layer) everything built so far is released.
+ */
 export async function loadLayersModelFromArtifacts(artifacts: LayersArtifacts): Promise<tfl.LayersModel> {
   const weightSpecs = artifacts.modelJson.weightsManifest.flatMap((g) => g.weights);
-  const handler: tf.io.IOHandler = {
-    load: async () => ({
-      modelTopology: makeInputDynamic(artifacts.modelJson.modelTopology) as object,
-      weightSpecs,
-      weightData: artifacts.weightData,
-    }),
-  };
-  return tfl.loadLayersModel(handler);
+  const modelTopology = makeInputDynamic(artifacts.modelJson.modelTopology);
+  const model = await tfl.models.modelFromJSON({ modelTopology } as Parameters<typeof tfl.models.modelFromJSON>[0]);
+  const weights = tf.io.decodeWeights(artifacts.weightData, weightSpecs);
+  try {
+    model.loadWeights(weights, true);
+    return model;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
 }
