@@ -225,8 +225,8 @@ function valueInfo(name: string, dims: number[]) {
 type NodeSpec = { opType: string; input: string[]; output: string[]; name: string; attribute?: unknown[] };
 
 /** A tiny ONNX classifier X[1,3,8,8] → Conv(4) → … → Y[1,4], encoded with the importer's own protobuf schema. */
-function onnxModel(nodes: NodeSpec[]): Uint8Array {
-  const W = { name: 'W', dims: [4, 3, 3, 3], dataType: 1, floatData: Array.from({ length: 108 }, (_, i) => Math.sin(i)) };
+function onnxModel(nodes: NodeSpec[], weight?: Record<string, unknown>): Uint8Array {
+  const W = weight ?? { name: 'W', dims: [4, 3, 3, 3], dataType: 1, floatData: Array.from({ length: 108 }, (_, i) => Math.sin(i)) };
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 13 }],
@@ -255,6 +255,20 @@ describe('ONNX graphs', () => {
     const cyclic = onnxModel([conv, { opType: 'Add', input: ['c', 'd'], output: ['e'], name: 'add' }, { opType: 'Relu', input: ['e'], output: ['d'], name: 'relu' }, ...tail('d')]);
     await expect(loadOnnxModel(cyclic)).rejects.toThrow(/cycle through "(d|e)"/);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('initializers whose data does not match their dims, or hold NaN/Inf, are refused before any allocation', async () => {
+    const graph = [conv, { opType: 'Relu', input: ['c'], output: ['r'], name: 'relu' }, ...tail('r')];
+    const raw = (n: number) => new Uint8Array(new Float32Array(n).fill(0.5).buffer);
+    await expect(loadOnnxModel(onnxModel(graph, { name: 'W', dims: [4, 3, 3, 3], dataType: 1, rawData: raw(100) }))).rejects.toThrow(/"W" has 400 bytes of data for 108 elements/);
+    await expect(loadOnnxModel(onnxModel(graph, { name: 'W', dims: [4, 3, 3, 3], dataType: 1, rawData: raw(200) }))).rejects.toThrow(/"W" has 800 bytes/);
+    // An int64 tensor declaring 10⁹ elements with 8 bytes of data: refused without an 8 GB allocation.
+    await expect(loadOnnxModel(onnxModel(graph, { name: 'W', dims: [1000, 1000, 1000], dataType: 7, rawData: new Uint8Array(8) }))).rejects.toThrow(/8 bytes of data for 1000000000 elements/);
+    await expect(loadOnnxModel(onnxModel(graph, { name: 'W', dims: [4, 3, 3, 3], dataType: 1, floatData: Array.from({ length: 107 }, () => 1) }))).rejects.toThrow(/holds 107 values for 108 elements/);
+    const nan = Array.from({ length: 108 }, (_, i) => (i === 50 ? NaN : 1));
+    await expect(loadOnnxModel(onnxModel(graph, { name: 'W', dims: [4, 3, 3, 3], dataType: 1, floatData: nan }))).rejects.toThrow(/"W" contains NaN or Inf/);
+    const inf = Array.from({ length: 108 }, (_, i) => (i === 7 ? -Infinity : 1));
+    await expect(loadOnnxModel(onnxModel(graph, { name: 'W', dims: [4, 3, 3, 3], dataType: 1, floatData: inf }))).rejects.toThrow(/contains NaN or Inf/);
   });
 
   it('a node input that nothing produces is refused, naming it', async () => {

@@ -78,9 +78,19 @@ function aligned(raw: Uint8Array): ArrayBuffer {
  */
 export function tensorFromProto(t: onnxProto.onnx.ITensorProto, what = t.name ?? ''): ConstValue {
   const shape = (t.dims ?? []).map(toNum);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`ONNX tensor "${what}" has invalid dims [${shape.join(', ')}]`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dt = t.dataType ?? 0;
   const raw = t.rawData && t.rawData.byteLength > 0 ? t.rawData : undefined;
+  // Check the stored length before allocating anything sized by the (untrusted) dims.
+  const width = ELEMENT_BYTES[dt];
+  if (raw && width !== undefined && raw.byteLength !== count * width) {
+    throw new Error(`ONNX tensor "${what}" has ${raw.byteLength} bytes of data for ${count} elements of ${width} bytes`);
+  }
+  if (!raw) {
+    const stored = [t.floatData, t.doubleData, t.int32Data, t.int64Data, t.uint64Data].reduce((n, a) => n + (a?.length ?? 0), 0);
+    if (stored !== count) throw new Error(`ONNX tensor "${what}" holds ${stored} values for ${count} elements`);
+  }
   if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
     throw new Error(`ONNX tensor "${what}" stores its data in an external file, which is not supported (save the model with all tensors inside)`);
   }
@@ -110,7 +120,7 @@ export function tensorFromProto(t: onnxProto.onnx.ITensorProto, what = t.name ??
   switch (dt) {
     case DT.FLOAT: {
       const data = raw ? new Float32Array(aligned(raw), 0, count) : Float32Array.from(t.floatData ?? []);
-      return { kind: 'const', dtype: 'float32', shape, data: checkCount(data, count, what) };
+      return { kind: 'const', dtype: 'float32', shape, data: checkFinite(checkCount(data, count, what), what) };
     }
     case DT.DOUBLE: {
       const src = raw ? new Float64Array(aligned(raw), 0, count) : Float64Array.from(t.doubleData ?? []);
@@ -145,6 +155,35 @@ export function tensorFromProto(t: onnxProto.onnx.ITensorProto, what = t.name ??
     default:
       throw new Error(`ONNX tensor "${what}" has data type ${dt}, which is not supported`);
   }
+}
+
+/** Bytes per element of the raw data of each supported type. */
+const ELEMENT_BYTES: Record<number, number> = {
+  [DT.FLOAT]: 4,
+  [DT.DOUBLE]: 8,
+  [DT.FLOAT16]: 2,
+  [DT.BFLOAT16]: 2,
+  [DT.BOOL]: 1,
+  [DT.INT64]: 8,
+  [DT.UINT64]: 8,
+  [DT.INT32]: 4,
+  [DT.UINT32]: 4,
+  [DT.INT16]: 2,
+  [DT.UINT16]: 2,
+  [DT.INT8]: 1,
+  [DT.UINT8]: 1,
+};
+
+/**
+ * Refuses NaN anywhere and ±Inf in tensors of more than one element: weights like that turn every
+ * map into NaN. (A scalar ±Inf can be a legitimate bound, e.g. of Clip.)
+ */
+function checkFinite(data: Float32Array, what: string): Float32Array {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (Number.isNaN(v) || (data.length > 1 && !Number.isFinite(v))) throw new Error(`ONNX tensor "${what}" contains NaN or Inf`);
+  }
+  return data;
 }
 
 function checkCount<T extends Float32Array | Float64Array>(data: T, count: number, what: string): T {
