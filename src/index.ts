@@ -25,6 +25,7 @@ export { argmax, softmax, resolveTarget } from './core/target.js';
 export { probeLayer, type LayerProbe } from './core/probe.js';
 export { fuseScales, DEFAULT_BLOCK_BUDGET } from './core/fuse.js';
 export { ExplainSession, withSession, type ExplainInput, type ScalePass, type SessionOptions } from './core/session.js';
+export { BaseSession } from './core/base-session.js';
 export { conv2dInputGrad, depthwiseConv2dInputGrad, denseInputGrad, type ConvOptions, type ConvPad } from './core/ops.js';
 export * from './methods/index.js';
 export { LayersModelAdapter, loadLayersModelFromArtifacts, makeInputDynamic, type LayersAdapterOptions, type LayersArtifacts } from './models/layers-adapter.js';

@@ -1,23 +1,10 @@
 import * as tf from './tf.js';
-import type { ModelAdapter, RgbImage, SplitModel } from './types.js';
-import type { ExplainOptions, SaliencyResult, TargetInfo } from '../methods/types.js';
-import { imageToTensor, normalizeInput } from './preprocess.js';
-import { resizeImage } from './resize.js';
-import { scaledShape } from './schedule.js';
-import { argmax, resolveTarget, softmax } from './target.js';
+import type { ModelAdapter, SplitModel } from './types.js';
+import type { SaliencyResult } from '../methods/types.js';
 import { probeLayer, type LayerProbe } from './probe.js';
-import { assertFiniteMap, normalizeMap } from './normalize.js';
+import { BaseSession, type ExplainInput, type SessionOptions } from './base-session.js';
 
-/** What a method can be given: an RGB image (0..255) or an already preprocessed NHWC tensor. */
-export type ExplainInput = RgbImage | tf.Tensor4D;
-
-/** Options every session understands. */
-export interface SessionOptions extends ExplainOptions {
-  /** Stretch every size to a square instead of keeping the aspect ratio (default false). */
-  square?: boolean;
-  /** Base size ζ₀ whose prediction is the reference (default: the model's native input size). */
-  baseSize?: number;
-}
+export type { ExplainInput, SessionOptions } from './base-session.js';
 
 /** One forward/backward pass of the session at one size. */
 export interface ScalePass extends LayerProbe {
@@ -25,39 +12,18 @@ export interface ScalePass extends LayerProbe {
   readonly shape: readonly [number, number];
 }
 
-function isTensor(x: ExplainInput): x is tf.Tensor4D {
-  return x instanceof tf.Tensor;
-}
-
 /**
- * The shared machinery of layer-based methods, in the spirit of pytorch-grad-cam's base class:
- * preprocessing, the cut at κ, the reference prediction at the base size, the target class, the
- * forward/backward pass at any size, and the final ReLU/normalisation. A method only decides which
- * passes to run and how to combine activations and gradients.
+ * The session of layer-based methods: the base session plus the cut at κ and a forward/backward
+ * pass at any size. A method only decides which passes to run and how to combine activations and
+ * gradients.
  */
-export class ExplainSession {
-  /** Preprocessed input at full resolution, `[1, H, W, 3]`. */
-  readonly input: tf.Tensor4D;
-  readonly height: number;
-  readonly width: number;
+export class ExplainSession extends BaseSession {
   readonly split: SplitModel;
-  readonly baseSize: number;
   private basePass!: ScalePass;
   private targetIndex!: number;
-  private predictedInfo!: TargetInfo;
-  private targetInfo!: TargetInfo;
-  private readonly started = performance.now();
-  private done = 0;
 
-  private constructor(
-    readonly model: ModelAdapter,
-    input: ExplainInput,
-    readonly options: SessionOptions,
-    private readonly totalPasses: number,
-  ) {
-    this.input = tf.tidy(() => (isTensor(input) ? input.clone() : normalizeInput(imageToTensor(input), model.preprocess)));
-    [, this.height, this.width] = this.input.shape;
-    this.baseSize = options.baseSize ?? model.inputSize;
+  private constructor(model: ModelAdapter, input: ExplainInput, options: SessionOptions, totalPasses: number) {
+    super(model, input, options, totalPasses);
     try {
       this.split = model.split(options.layer ?? model.defaultLayer());
     } catch (e) {
@@ -71,55 +37,25 @@ export class ExplainSession {
    * `totalPasses` is only used for progress reports.
    */
   static async open(model: ModelAdapter, input: ExplainInput, options: SessionOptions, totalPasses: number): Promise<ExplainSession> {
-    if (isTensor(input) && (input.rank !== 4 || input.shape[0] !== 1 || input.shape[3] !== 3)) {
-      throw new Error(`input tensor must be [1, H, W, 3], got [${input.shape.join(', ')}]`);
-    }
     const s = new ExplainSession(model, input, options, totalPasses);
     try {
       const shape = s.shapeAt(s.baseSize);
       const x = s.resized(shape);
       let base: LayerProbe;
       try {
-        base = await probeLayer(s.split, x, (logits) => resolveTarget(options.target, argmax(logits), logits.length, model.labels));
+        base = await probeLayer(s.split, x, BaseSession.chooseTarget(options.target, model.labels));
       } finally {
         x.dispose();
       }
       s.basePass = { ...base, size: s.baseSize, shape };
       s.targetIndex = base.target;
-      const p = softmax(base.logits);
-      const info = (i: number): TargetInfo => ({ index: i, label: model.labels?.[i], probability: p[i], logit: base.logits[i] });
-      s.predictedInfo = info(base.predicted);
-      s.targetInfo = info(base.target);
+      s.setReference(base.logits, base.target);
       s.progress(`size ${s.baseSize} (reference)`);
       return s;
     } catch (e) {
-      s.disposeInputs();
+      s.dispose();
       throw e;
     }
-  }
-
-  /** The class being explained. */
-  get target(): TargetInfo {
-    return this.targetInfo;
-  }
-
-  /** The class predicted at the base size: the reference for Algorithm 1's line 6. */
-  get predicted(): TargetInfo {
-    return this.predictedInfo;
-  }
-
-  /** Input shape `[H, W]` at a schedule size (shorter side = size). */
-  shapeAt(size: number): [number, number] {
-    return scaledShape(this.height, this.width, size, this.options.square);
-  }
-
-  private resized(shape: readonly [number, number]): tf.Tensor4D {
-    return resizeImage(this.input, shape, this.options.inputResize ?? 'bilinear');
-  }
-
-  private progress(message: string): void {
-    this.done++;
-    this.options.onProgress?.(this.done, this.totalPasses, message);
   }
 
   /**
@@ -144,45 +80,20 @@ export class ExplainSession {
     if (p !== this.basePass) tf.dispose([p.activation, p.gradient]);
   }
 
-  /**
-   * Builds the result from a raw map tensor `[H, W]` (ReLU applied here) and disposes it.
-   */
-  async finish(method: string, raw: tf.Tensor2D, sizesUsed: readonly number[], sizesRejected: readonly number[] = []): Promise<SaliencyResult> {
-    const relu = tf.relu(raw);
-    raw.dispose();
-    const values = (await relu.data()) as Float32Array;
-    relu.dispose();
-    assertFiniteMap(values, `${method} at layer ${this.split.layer}`);
-    return {
-      method,
-      map: normalizeMap(values),
-      raw: values,
-      width: this.width,
-      height: this.height,
-      layer: this.split.layer,
-      target: this.targetInfo,
-      predicted: this.predictedInfo,
-      sizesUsed,
-      sizesRejected,
-      ms: performance.now() - this.started,
-    };
-  }
-
-  private disposeInputs(): void {
-    this.input.dispose();
-    this.split.dispose();
-    if (this.basePass) tf.dispose([this.basePass.activation, this.basePass.gradient]);
+  /** Builds the result from a raw map tensor `[H, W]` (ReLU applied here) and disposes it. */
+  finish(method: string, raw: tf.Tensor2D, sizesUsed: readonly number[], sizesRejected: readonly number[] = []): Promise<SaliencyResult> {
+    return this.result(method, raw, { layer: this.split.layer, sizesUsed, sizesRejected });
   }
 
   /** Releases everything the session holds. */
-  dispose(): void {
-    this.disposeInputs();
+  override dispose(): void {
+    super.dispose();
+    this.split.dispose();
+    if (this.basePass) tf.dispose([this.basePass.activation, this.basePass.gradient]);
   }
 }
 
-/**
- * Runs `body` in a fresh session and always disposes it: the helper every layer method uses.
- */
+/** Runs `body` in a fresh session and always disposes it: the helper every layer method uses. */
 export async function withSession<T>(
   model: ModelAdapter,
   input: ExplainInput,

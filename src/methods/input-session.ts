@@ -1,52 +1,27 @@
 import * as tf from '../core/tf.js';
 import type { ModelAdapter } from '../core/types.js';
-import type { SaliencyResult, TargetInfo } from './types.js';
-import type { ExplainInput, SessionOptions } from '../core/session.js';
-import { imageToTensor, normalizeInput } from '../core/preprocess.js';
-import { resizeBilinear, resizeImage } from '../core/resize.js';
-import { scaledShape } from '../core/schedule.js';
-import { argmax, resolveTarget, softmax } from '../core/target.js';
-import { assertFiniteMap, normalizeMap } from '../core/normalize.js';
-
-function isTensor(x: ExplainInput): x is tf.Tensor4D {
-  return x instanceof tf.Tensor;
-}
+import type { SaliencyResult } from './types.js';
+import { BaseSession, type ExplainInput, type SessionOptions } from '../core/base-session.js';
+import { resizeBilinear } from '../core/resize.js';
 
 /**
- * The counterpart of `ExplainSession` for methods that need no layer κ (input gradients,
- * perturbations, the centre baseline): preprocessing, the input resized to the base size, the
- * reference prediction there, the target class (resolved exactly as CAMERAS resolves it), and the
- * final upsampling, ReLU and normalisation. The model is never split.
+ * The session of methods that need no layer κ (input gradients, perturbations, the centre
+ * baseline): the base session plus the input resized to the base size, where the reference
+ * prediction is made and the method works. The model is never split.
  */
-export class InputSession {
-  /** Preprocessed input at full resolution, `[1, H, W, 3]`. */
-  readonly input: tf.Tensor4D;
-  readonly height: number;
-  readonly width: number;
-  readonly baseSize: number;
+export class InputSession extends BaseSession {
   /** Shape `[h, w]` of the base-size input (shorter side = base size, aspect kept unless `square`). */
   readonly baseShape: [number, number];
   /** Preprocessed input at the base size, `[1, h, w, 3]`: what the method explains. */
   readonly base: tf.Tensor4D;
   /** Logits at the base size. */
   logits!: Float32Array;
-  private targetInfo!: TargetInfo;
-  private predictedInfo!: TargetInfo;
-  private readonly started = performance.now();
-  private done = 0;
 
-  private constructor(
-    readonly model: ModelAdapter,
-    input: ExplainInput,
-    readonly options: SessionOptions,
-    private readonly totalPasses: number,
-  ) {
-    this.input = tf.tidy(() => (isTensor(input) ? input.clone() : normalizeInput(imageToTensor(input), model.preprocess)));
-    [, this.height, this.width] = this.input.shape;
-    this.baseSize = options.baseSize ?? model.inputSize;
-    this.baseShape = scaledShape(this.height, this.width, this.baseSize, options.square);
+  private constructor(model: ModelAdapter, input: ExplainInput, options: SessionOptions, totalPasses: number) {
+    super(model, input, options, totalPasses);
+    this.baseShape = this.shapeAt(this.baseSize);
     try {
-      this.base = resizeImage(this.input, this.baseShape, options.inputResize ?? 'bilinear');
+      this.base = this.resized(this.baseShape);
     } catch (e) {
       this.input.dispose();
       throw e;
@@ -55,20 +30,12 @@ export class InputSession {
 
   /** Runs the reference prediction and fixes the target; `totalPasses` is only for progress. */
   static async open(model: ModelAdapter, input: ExplainInput, options: SessionOptions, totalPasses: number): Promise<InputSession> {
-    if (isTensor(input) && (input.rank !== 4 || input.shape[0] !== 1 || input.shape[3] !== 3)) {
-      throw new Error(`input tensor must be [1, H, W, 3], got [${input.shape.join(', ')}]`);
-    }
     const s = new InputSession(model, input, options, totalPasses);
     try {
       const out = await model.predict(s.base);
       s.logits = (await out.data()) as Float32Array;
       out.dispose();
-      const predicted = argmax(s.logits);
-      const target = resolveTarget(options.target, predicted, s.logits.length, model.labels);
-      const p = softmax(s.logits);
-      const info = (i: number): TargetInfo => ({ index: i, label: model.labels?.[i], probability: p[i], logit: s.logits[i] });
-      s.predictedInfo = info(predicted);
-      s.targetInfo = info(target);
+      s.setReference(s.logits, BaseSession.chooseTarget(options.target, model.labels)(s.logits));
       s.progress(`size ${s.baseSize} (reference)`);
       return s;
     } catch (e) {
@@ -77,52 +44,20 @@ export class InputSession {
     }
   }
 
-  /** The class being explained. */
-  get target(): TargetInfo {
-    return this.targetInfo;
-  }
-
-  /** The class predicted at the base size. */
-  get predicted(): TargetInfo {
-    return this.predictedInfo;
-  }
-
-  /** Reports one unit of work (a forward pass or a batch) to `onProgress`. */
-  progress(message: string): void {
-    this.done++;
-    this.options.onProgress?.(this.done, this.totalPasses, message);
-  }
-
   /**
    * Builds the result from a raw map `[h, w]` at any resolution (usually the base size): upsampled
    * bilinearly to the input's H×W, ReLU, normalised to [0, 1]. Disposes `raw`.
    */
-  async finish(method: string, raw: tf.Tensor2D, sizesUsed: readonly number[] = [this.baseSize]): Promise<SaliencyResult> {
-    const full = tf.tidy(() => {
-      const up = resizeBilinear(raw.expandDims(2) as tf.Tensor3D, [this.height, this.width]);
-      return tf.relu(up).reshape([this.height, this.width]);
-    });
+  finish(method: string, raw: tf.Tensor2D, sizesUsed: readonly number[] = [this.baseSize]): Promise<SaliencyResult> {
+    const full = tf.tidy(() => resizeBilinear(raw.expandDims(2) as tf.Tensor3D, [this.height, this.width]).reshape([this.height, this.width]) as tf.Tensor2D);
     raw.dispose();
-    const values = (await full.data()) as Float32Array;
-    full.dispose();
-    assertFiniteMap(values, method);
-    return {
-      method,
-      map: normalizeMap(values),
-      raw: values,
-      width: this.width,
-      height: this.height,
-      target: this.targetInfo,
-      predicted: this.predictedInfo,
-      sizesUsed,
-      sizesRejected: [],
-      ms: performance.now() - this.started,
-    };
+    return this.result(method, full, { sizesUsed, sizesRejected: [] });
   }
 
   /** Releases the session's tensors. */
-  dispose(): void {
-    tf.dispose([this.input, this.base]);
+  override dispose(): void {
+    super.dispose();
+    this.base?.dispose();
   }
 }
 
