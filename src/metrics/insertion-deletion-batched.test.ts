@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RgbImage } from '../core/types.js';
-import { insertionDeletion } from '../metrics/insertion-deletion.js';
-import { batchedInsertionDeletion } from './eval-curves.js';
+import { batchedInsertionDeletion, insertionDeletion } from './insertion-deletion.js';
 
 /** A deterministic pseudo-random image. */
 function noiseImage(width: number, height: number, seed: number): RgbImage {
