@@ -1,9 +1,10 @@
 /**
- * The main job on the embedded default, offline: generate a few held-out scenes, explain each with
- * CAMERAS and Grad-CAM on the embedded scenes classifier, write overlays (image | CAMERAS |
- * Grad-CAM | object mask) and a summary with each method's mask energy to `out/demo/`.
+ * The main job on the embedded default, offline: generate a few held-out scenes (three objects each
+ * by default), explain the first object's class with CAMERAS and Grad-CAM on the embedded scenes
+ * classifier, write overlays (image | CAMERAS | Grad-CAM | that object's mask) and a summary with
+ * each method's mask energy to `out/demo/`.
  *
- *   npm run demo [-- --out DIR --n 4]
+ *   npm run demo [-- --out DIR --n 4 --objects 3]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,6 +25,7 @@ const opt = (name: string, dflt: string) => {
 const out = opt('out', 'out/demo');
 const n = Number(opt('n', '4'));
 // Seeds far from the training range (see docs/scenes.md), sizes larger than the training size.
+const objects = Number(opt('objects', '3'));
 const scenesToRun = Array.from({ length: n }, (_, i) => ({ seed: 9_000_001 + i, width: i % 2 ? 384 : 320, height: i % 2 ? 288 : 320 }));
 
 const backend = await initBackend('auto');
@@ -33,7 +35,7 @@ process.stderr.write(`demo: model ${model.name} (${model.engine}, ${backend.thre
 const rows: string[] = [];
 const summary: { seed: number; label: string; predicted: string; probability: number; cameras: number; gradcam: number; sizesUsed: readonly number[]; file: string }[] = [];
 for (const s of scenesToRun) {
-  const scene = generateScene(s.seed, { width: s.width, height: s.height, numObjects: 1 });
+  const scene = generateScene(s.seed, { width: s.width, height: s.height, numObjects: objects });
   const obj = scene.objects[0];
   const target = obj.classIndex;
   const c = await cameras(model, scene.image, { target });
@@ -68,7 +70,7 @@ const md = [
   '',
   `Mask energy = share of the map's mass inside the object's exact mask (higher is better).`,
   '',
-  '| seed | object | predicted (p) | CAMERAS | Grad-CAM | sizes used |',
+  '| seed | explained object | model\'s top-1 (p) | CAMERAS | Grad-CAM | CAMERAS sizes used |',
   '|---|---|---|---|---|---|',
   ...rows,
   `| mean | | | ${mean('cameras').toFixed(3)} | ${mean('gradcam').toFixed(3)} | |`,
