@@ -1,6 +1,7 @@
 import * as tf from '../core/tf.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { HeadOutput, LayerInfo, ModelAdapter, PreprocessSpec, SplitModel } from '../core/types.js';
+import { asClassScores } from '../core/logits.js';
 import { conv2dInputGrad, denseInputGrad, depthwiseConv2dInputGrad, maxPoolInputGrad, type ConvPad } from '../core/ops.js';
 
 /* The layer internals we read: public fields of tfjs-layers objects that its typings keep private. */
@@ -220,8 +221,7 @@ export class LayersModelAdapter implements ModelAdapter {
             values.set(layer.name, this.applyLayer(layer, ins, layer === this.logitsLayer && this.skipLogitsActivation));
             if (layer === this.logitsLayer) break;
           }
-          const logits = cutIsLogits ? activation : values.get(this.logitsLayer.name)!;
-          return logits.reshape([logits.shape[0], -1]) as tf.Tensor2D;
+          return asClassScores(cutIsLogits ? activation : values.get(this.logitsLayer.name)!, `the output of ${this.name}`);
         }),
       dispose: () => {
         // Sub-models share the layers and weights of the full model: nothing of their own to free.
@@ -259,8 +259,7 @@ export class LayersModelAdapter implements ModelAdapter {
     if (this.skipLogitsActivation) return this.predictDifferentiable(input);
     this.logitsModel ??= tfl.model({ inputs: this.model.inputs, outputs: this.logitsLayer.output as tfl.SymbolicTensor });
     return tf.tidy(() => {
-      const out = this.logitsModel!.predict(input) as tf.Tensor;
-      return out.reshape([out.shape[0], -1]) as tf.Tensor2D;
+      return asClassScores(this.logitsModel!.predict(input) as tf.Tensor, `the output of ${this.name}`);
     });
   }
 

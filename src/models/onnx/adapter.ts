@@ -2,6 +2,7 @@
  * The ONNX model as a {@link ModelAdapter}: TF.js forward passes, cuts at any tensor or PyTorch
  * module path, and differentiable tails.
  */
+import { asClassScores } from '../../core/logits.js';
 import * as tf from '../../core/tf.js';
 import type { HeadOutput, LayerInfo, ModelAdapter, PreprocessSpec, SplitModel } from '../../core/types.js';
 import { OnnxGraph, type SplitPlan } from './graph.js';
@@ -62,10 +63,12 @@ function asLogits(v: Value, what: string): tf.Tensor2D {
   if (v.kind === 'const') throw new Error(`the model output "${what}" does not depend on the input`);
   const t = v.nhwc ? permute(v.t, [0, 3, 1, 2]) : v.t;
   if (t.rank === 2) return t as tf.Tensor2D;
-  const out = t.reshape([t.shape[0], -1]) as tf.Tensor2D;
-  if (t !== v.t) t.dispose();
-  v.t.dispose();
-  return out;
+  try {
+    return asClassScores(t, `the model output "${what}"`);
+  } finally {
+    if (t !== v.t) t.dispose();
+    v.t.dispose();
+  }
 }
 
 /** A cut of an {@link OnnxModel}; the tail is shared with the onnxruntime variant. */

@@ -1,3 +1,4 @@
+import { asClassScores } from '../../core/logits.js';
 import * as tf from '../../core/tf.js';
 import { ConstantPool, compileOp, type Kernel } from './kernels.js';
 import type { ModelDef } from './schema.js';
@@ -95,7 +96,7 @@ export class TfliteGraph {
 
   /** The logits tensor's value as `[batch, classes]` pre-softmax scores. */
   toLogits(t: tf.Tensor): tf.Tensor2D {
-    const flat = t.reshape([t.shape[0], -1]) as tf.Tensor2D;
+    const flat = asClassScores(t, 'the TFLite model output');
     return this.logitsScale === 1 ? flat : (tf.mul(flat, this.logitsScale) as tf.Tensor2D);
   }
 
