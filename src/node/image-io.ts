@@ -53,6 +53,7 @@ function limits(options: ReadImageOptions): { maxPixels: number; maxBytes: numbe
 }
 
 function megapixels(n: number): string {
+  if (n < 10_000) return `${n} pixels`;
   return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)} MP`;
 }
 
