@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import type { ModelAdapter } from '../core/types.js';
 import { loadModel, type LoadModelOptions } from '../node/load-model.js';
 import { resolvePreprocess } from '../core/preprocess.js';
@@ -77,4 +78,24 @@ export async function modelFromOptions(opts: ModelCliOptions): Promise<ModelAdap
 export function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Adds the options of how a model is loaded and run: preprocessing, labels, base size, engines. */
+export function addModelLoadOptions(cmd: Command): Command {
+  return cmd
+    .option('--preprocess <preset>', 'override the model input normalisation: torch, tf, caffe or unit')
+    .option('--labels <file>', 'class names file overriding the model\'s')
+    .option('--input-size <px>', 'override the model\'s native input size (the base size)')
+    .option('--engine <name>', 'ONNX forward engine: auto, onnxruntime or tfjs', 'auto')
+    .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
+    .option('--threads <n>', 'WebAssembly threads (default: all cores)');
+}
+
+/** Adds the options of how a map is computed: layer κ, input resize, prediction check, aspect. */
+export function addMapOptions(cmd: Command): Command {
+  return cmd
+    .option('-l, --layer <name>', 'layer κ (default: the last convolutional block; see `cameras layers`)')
+    .option('--input-resize <mode>', 'bilinear or bicubic', 'bilinear')
+    .option('--no-check-prediction', 'CAMERAS: use every size, even where the prediction changes')
+    .option('--square', 'stretch every size to a square instead of keeping the aspect ratio');
 }

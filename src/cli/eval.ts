@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../node/atomic-write.js';
 import { DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import type { Shard } from '../node/run-store.js';
 import { mergeRuns, parseShard, readRunFile } from '../node/run-store.js';
-import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
+import { CliError, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import type { EvalMetric, EvalSummary } from './eval-records.js';
 import { checkRecords, EVAL_METRICS, summarizeRecords } from './eval-records.js';
 import { resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.js';
@@ -108,7 +108,7 @@ async function emit(summary: MetricSummary, markdown: string, json: boolean | un
 }
 
 function addRunOptions(cmd: Command): Command {
-  return cmd
+  return addModelLoadOptions(addMapOptions(cmd))
     .requiredOption('--images <dir>', 'folder of images')
     .option('--annotations <file>', 'VOC07 annotations JSON or COCO-format JSON (difficult flags file picked up beside it)')
     .requiredOption('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite')
@@ -120,19 +120,9 @@ function addRunOptions(cmd: Command): Command {
     .option('--class-map <file>', 'JSON mapping data-set classes to model labels or indices')
     .option('--sizes <list>', 'CAMERAS input sizes, e.g. 224,324 (default 224,324,…,924)')
     .option('--method-options <json|file>', 'per-method options, e.g. \'{"rise":{"n":500},"smoothgrad":{"samples":10}}\'')
-    .option('-l, --layer <name>', 'layer κ (default: the last convolutional block)')
-    .option('--input-resize <mode>', 'bilinear or bicubic', 'bilinear')
-    .option('--no-check-prediction', 'CAMERAS: use every size, even where the prediction changes')
-    .option('--square', 'stretch inputs to squares instead of keeping the aspect ratio')
     .option('--pixels-per-step <n>', 'insertion/deletion: pixels changed per step (default 224)')
     .option('--curve-steps <n>', 'insertion/deletion: number of steps instead')
     .option('--batch <n>', 'insertion/deletion: images per forward pass (default 16)')
-    .option('--preprocess <preset>', 'override the model input normalisation: torch, tf, caffe or unit')
-    .option('--labels <file>', 'class names file overriding the model\'s')
-    .option('--input-size <px>', 'override the model\'s native input size (the base size)')
-    .option('--engine <name>', 'ONNX forward engine: auto, onnxruntime or tfjs', 'auto')
-    .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
-    .option('--threads <n>', 'WebAssembly threads (default: all cores)')
     .option('--max-pixels <n>', `refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})`)
     .option('-q, --quiet', 'no progress bar')
     .option('-v, --verbose', 'stack traces on errors');

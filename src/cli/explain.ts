@@ -9,7 +9,7 @@ import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import { encodeNpy } from '../image/npy.js';
 import { OutputTransaction, removeStaleTempFiles } from '../node/atomic-write.js';
 import { overlay, sideBySide, isColormapName, type ColormapName } from '../image/index.js';
-import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
+import { CliError, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 
 interface ExplainCliOptions extends ModelCliOptions {
   method: string;
@@ -143,26 +143,16 @@ async function explainOne(
 
 /** `cameras explain IMAGE...`: maps for one or more images, files written per image all-or-nothing. */
 export function registerExplain(program: Command): void {
-  program
+  const cmd = program
     .command('explain')
     .description('compute saliency maps for images and write overlays and .npy maps')
     .argument('<images...>', 'image files (JPEG, PNG, BMP, WebP, GIF, TIFF)')
     .option('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite', 'scenes')
     .option('--method <names>', `one or more of ${Object.keys(METHODS).join(', ')} (comma-separated)`, 'cameras')
     .option('-t, --target <index|label>', 'class to explain (default: the predicted class)')
-    .option('-l, --layer <name>', 'layer κ (default: the last convolutional block; see `cameras layers`)')
     .option('--sizes <list>', 'input sizes (shorter side, px), e.g. 224,324,424 (default: 224,324,…,924)')
     .option('--max-size <px>', 'largest size ζm of an evenly spaced schedule (with --steps)')
     .option('--steps <n>', 'number of sizes N of that schedule (paper: --max-size 1000 --steps 7)')
-    .option('--input-resize <mode>', 'bilinear or bicubic', 'bilinear')
-    .option('--no-check-prediction', 'use every size, even where the prediction changes')
-    .option('--square', 'stretch every size to a square instead of keeping the aspect ratio')
-    .option('--preprocess <preset>', 'override the model input normalisation: torch, tf, caffe or unit')
-    .option('--labels <file>', 'class names file overriding the model\'s')
-    .option('--input-size <px>', 'override the model\'s native input size (the base size)')
-    .option('--engine <name>', 'ONNX forward engine: auto, onnxruntime or tfjs', 'auto')
-    .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
-    .option('--threads <n>', 'WebAssembly threads (default: all cores)')
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--json', 'print one JSON object per image and method on stdout')
     .option('--colormap <name>', 'jet, turbo, viridis, inferno or gray', 'jet')
@@ -171,49 +161,49 @@ export function registerExplain(program: Command): void {
     .option('--method-options <json>', 'method-specific options, e.g. \'{"n":500}\' for rise, \'{"samples":10}\' for smoothgrad')
     .option('--max-pixels <n>', `refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})`)
     .option('-q, --quiet', 'no progress on stderr')
-    .option('-v, --verbose', 'stack traces on errors')
-    .action(async (images: string[], o: ExplainCliOptions) => {
-      const methods = o.method.split(',').map((m) => m.trim()).filter(Boolean);
-      for (const m of methods) {
-        try {
-          getMethod(m);
-        } catch (e) {
-          throw new CliError(oneLine(e), 2);
-        }
-      }
-      if (!isColormapName(o.colormap)) throw new CliError(`--colormap must be jet, turbo, viridis, inferno or gray`, 2);
-      const alpha = Number(o.alpha);
-      if (!(alpha >= 0 && alpha <= 1)) throw new CliError('--alpha must be between 0 and 1', 2);
-      methodOptions(o);
-      // Usage errors surface before the model loads, not once per image.
-      intOption(o.maxPixels, '--max-pixels');
-      const backend = await startBackend(o);
-      const model = await modelFromOptions(o);
-      fs.mkdirSync(o.out, { recursive: true });
-      // Leftovers of a killed earlier run (hidden temp files), never published outputs.
-      await removeStaleTempFiles(o.out);
-      const failures: string[] = [];
+    .option('-v, --verbose', 'stack traces on errors');
+  addModelLoadOptions(addMapOptions(cmd)).action(async (images: string[], o: ExplainCliOptions) => {
+    const methods = o.method.split(',').map((m) => m.trim()).filter(Boolean);
+    for (const m of methods) {
       try {
-        for (const [i, file] of images.entries()) {
-          try {
-            const records = await explainOne(file, model, methods, o, backend, `[${i + 1}/${images.length} ${path.basename(file)}]`);
-            for (const r of records) {
-              if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-              else note(`${r.image}: ${r.method} → ${r.files.overlay} (class ${r.target.index}${r.target.label ? ` "${r.target.label}"` : ''}, p=${r.target.probability.toFixed(3)}, sizes ${r.sizesUsed.join(',')}, ${r.ms} ms)`);
-            }
-          } catch (e) {
-            // A usage error is about the command, not this file: main prints it once.
-            if (e instanceof CliError && e.exitCode === 2) throw e;
-            if (o.verbose) console.error(e);
-            const msg = oneLine(e);
-            failures.push(file);
-            note(msg.startsWith(file) ? msg : `${file}: ${msg}`);
-          }
-        }
-      } finally {
-        model.dispose();
+        getMethod(m);
+      } catch (e) {
+        throw new CliError(oneLine(e), 2);
       }
-      if (images.length > 1) note(`${images.length - failures.length} of ${images.length} images done${failures.length ? `; failed: ${failures.join(', ')}` : ''}`);
-      if (failures.length) process.exitCode = 1;
-    });
+    }
+    if (!isColormapName(o.colormap)) throw new CliError(`--colormap must be jet, turbo, viridis, inferno or gray`, 2);
+    const alpha = Number(o.alpha);
+    if (!(alpha >= 0 && alpha <= 1)) throw new CliError('--alpha must be between 0 and 1', 2);
+    methodOptions(o);
+    // Usage errors surface before the model loads, not once per image.
+    intOption(o.maxPixels, '--max-pixels');
+    const backend = await startBackend(o);
+    const model = await modelFromOptions(o);
+    fs.mkdirSync(o.out, { recursive: true });
+    // Leftovers of a killed earlier run (hidden temp files), never published outputs.
+    await removeStaleTempFiles(o.out);
+    const failures: string[] = [];
+    try {
+      for (const [i, file] of images.entries()) {
+        try {
+          const records = await explainOne(file, model, methods, o, backend, `[${i + 1}/${images.length} ${path.basename(file)}]`);
+          for (const r of records) {
+            if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+            else note(`${r.image}: ${r.method} → ${r.files.overlay} (class ${r.target.index}${r.target.label ? ` "${r.target.label}"` : ''}, p=${r.target.probability.toFixed(3)}, sizes ${r.sizesUsed.join(',')}, ${r.ms} ms)`);
+          }
+        } catch (e) {
+          // A usage error is about the command, not this file: main prints it once.
+          if (e instanceof CliError && e.exitCode === 2) throw e;
+          if (o.verbose) console.error(e);
+          const msg = oneLine(e);
+          failures.push(file);
+          note(msg.startsWith(file) ? msg : `${file}: ${msg}`);
+        }
+      }
+    } finally {
+      model.dispose();
+    }
+    if (images.length > 1) note(`${images.length - failures.length} of ${images.length} images done${failures.length ? `; failed: ${failures.join(', ')}` : ''}`);
+    if (failures.length) process.exitCode = 1;
+  });
 }
