@@ -4,6 +4,7 @@
  */
 import onnxProto from 'onnx-proto';
 import type { ConstValue } from './values.js';
+import { halfToFloat } from '../../core/half.js';
 
 /** The generated protobuf namespace (`onnx.ModelProto`, `onnx.TensorProto`, ...). */
 export const onnx = onnxProto.onnx;
@@ -55,15 +56,6 @@ export const DT = {
   UINT64: 13,
   BFLOAT16: 16,
 } as const;
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 /** Copies raw little-endian bytes into an aligned buffer (protobuf slices are often unaligned). */
 function aligned(raw: Uint8Array): ArrayBuffer {

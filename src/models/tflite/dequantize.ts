@@ -1,5 +1,6 @@
 import { TfliteFormatError } from './flatbuffer.js';
 import { TensorType, tensorTypeName, type TensorDef } from './schema.js';
+import { halfToFloat } from '../../core/half.js';
 
 /** Number of elements of a static shape. */
 export function sizeOf(shape: readonly number[]): number {
@@ -23,16 +24,6 @@ function bytesPerElement(type: number): number {
     default:
       return 0;
   }
-}
-
-/** IEEE half to float, for FLOAT16 weights. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 /** The stored integers or floats of a constant tensor, before any scale is applied. */
