@@ -29,14 +29,8 @@ export interface FocusedAttackOptions {
   size?: number;
 }
 
-/** One attack's outcome, without the perturbation. */
-export interface AttackOutcome {
-  readonly fooled: boolean;
-  readonly steps: number;
-  readonly predicted: number;
-  readonly probability: number;
-  readonly l2: number;
-  readonly linf: number;
+/** One attack's outcome: PGD's result without the perturbation, plus where its mass lies. */
+export interface AttackOutcome extends Omit<PgdResult, 'perturbation'> {
   /** Share of Σ|p| on pixels whose Ψ < 0.5 (outside the salient region). */
   readonly massOutside: number;
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../core/tf.js';
 import { headModelBytes, loadOnnxModelWithOrt, type OrtOnnxModel } from './onnx-runtime.js';
+import { pearson } from '../metrics/similarity.js';
 
 const FIXTURES = path.resolve('../shared/fixtures/onnx');
 
@@ -26,25 +27,6 @@ function relDiff(a: tf.Tensor, b: tf.Tensor): number {
     const s = tf.max(tf.abs(b)).dataSync()[0];
     return d / Math.max(1e-12, s);
   });
-}
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i] / n;
-    mb += b[i] / n;
-  }
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 beforeAll(async () => {

@@ -10,31 +10,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../../core/tf.js';
 import { cameras } from '../../methods/cameras.js';
 import { loadOnnxModelWithOrt, type OrtOnnxModel } from '../../node/onnx-runtime.js';
+import { pearson } from '../../metrics/similarity.js';
 
 const FIXTURES = path.resolve('../shared/fixtures/onnx');
 
 function readF32(file: string): Float32Array {
   const b = fs.readFileSync(path.join(FIXTURES, file));
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i] / n;
-    mb += b[i] / n;
-  }
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
