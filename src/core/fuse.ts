@@ -9,9 +9,10 @@ export const DEFAULT_BLOCK_BUDGET = 1 << 24;
  * W̄ = the same for the gradients, map = Σ_k W̄_k ⊙ Ā_k (before ReLU).
  *
  * Activations and gradients stay at their native resolution until here; the upsampled means are
- * built for a block of channels at a time, so memory is bounded by `budget` values per tensor
- * whatever the channel count and image size (a 2048-channel layer on a 12-megapixel photo never
- * holds a channel-wide full-resolution tensor).
+ * built for a block of channels at a time and every intermediate is released as soon as it is
+ * used, so at most five full-resolution tensors of `budget` values each are alive at once,
+ * whatever the channel count, the number of scales and the image size (a 2048-channel layer on a
+ * 12-megapixel photo never holds a channel-wide full-resolution tensor).
  */
 export function fuseScales(
   activations: readonly tf.Tensor4D[],
@@ -33,23 +34,33 @@ export function fuseScales(
   let acc: tf.Tensor2D = tf.zeros([H, W]);
   for (let c0 = 0; c0 < channels; c0 += block) {
     const size = Math.min(block, channels - c0);
-    const next = tf.tidy(() => {
-      const mean = (ts: readonly tf.Tensor4D[]) => {
-        let sum: tf.Tensor4D | undefined;
-        for (const t of ts) {
-          const part = size === channels ? t : t.slice([0, 0, 0, c0], [1, t.shape[1], t.shape[2], size]);
-          const up = resizeBilinear(part, [H, W]);
-          sum = sum ? (tf.add(sum, up) as tf.Tensor4D) : up;
-        }
-        return sum!;
-      };
-      const product = tf.mul(mean(activations), mean(gradients)).sum(3).reshape([H, W]);
-      return tf.add(acc, tf.div(product, n * n)) as tf.Tensor2D;
-    });
-    acc.dispose();
+    const sumA = upsampledSum(activations, c0, size, outShape);
+    const sumG = upsampledSum(gradients, c0, size, outShape);
+    const next = tf.tidy(() => tf.add(acc, tf.div(tf.mul(sumA, sumG).sum(3).reshape([H, W]), n * n)) as tf.Tensor2D);
+    tf.dispose([sumA, sumG, acc]);
     acc = next;
   }
   return acc;
+}
+
+/**
+ * Σ over scales of channels `c0 … c0+size−1` upsampled to `outShape`. Each upsampled term is
+ * released as soon as it is added (not at the end of a tidy), so at most three full-resolution
+ * blocks are alive at once whatever the number of scales.
+ */
+function upsampledSum(ts: readonly tf.Tensor4D[], c0: number, size: number, outShape: readonly [number, number]): tf.Tensor4D {
+  let sum: tf.Tensor4D | undefined;
+  for (const t of ts) {
+    const up = tf.tidy(() => resizeBilinear(size === t.shape[3] ? t : t.slice([0, 0, 0, c0], [1, t.shape[1], t.shape[2], size]), outShape));
+    if (!sum) {
+      sum = up;
+      continue;
+    }
+    const next = tf.add(sum, up) as tf.Tensor4D;
+    tf.dispose([sum, up]);
+    sum = next;
+  }
+  return sum!;
 }
 
 /** Relative tolerance under which a gradient counts as constant over positions. */

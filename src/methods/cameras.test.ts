@@ -178,4 +178,29 @@ describe('CAMERAS fusion', () => {
     expect(maxAbsDiff(slow.dataSync(), reference.dataSync())).toBeGreaterThan(1e-3);
     tf.dispose([fast, slow, blocked, reference, referenceNudged, ...acts, ...constant, ...nudged]);
   });
+
+  it('holds a few full-resolution channel blocks at a time, whatever the channel count and number of scales', async () => {
+    await tf.setBackend('cpu');
+    const { fuseScales } = await import('../core/fuse.js');
+    const [H, W] = [40, 50];
+    const budget = H * W * 4; // four channels per block
+    const extra = async (channels: number, scales: number) => {
+      const acts = Array.from({ length: scales }, (_, i) => tf.randomNormal([1, 3 + i, 4 + i, channels], 0, 1, 'float32', i) as tf.Tensor4D);
+      const grads = Array.from({ length: scales }, (_, i) => tf.randomNormal([1, 3 + i, 4 + i, channels], 0, 1, 'float32', 100 + i) as tf.Tensor4D);
+      const before = tf.memory().numBytes;
+      let map: tf.Tensor | undefined;
+      const profile = await tf.profile(() => {
+        map = fuseScales(acts, grads, [H, W], budget);
+      });
+      tf.dispose([map!, ...acts, ...grads]);
+      return (profile.peakBytes - before) / (budget * 4);
+    };
+    // Measured in blocks of `budget` float32 values: the sums of both means, one upsampled term,
+    // their product (and the map): about five, never one per scale or per channel.
+    const small = await extra(8, 8);
+    const large = await extra(64, 8);
+    expect(small).toBeLessThanOrEqual(6);
+    expect(large).toBeLessThanOrEqual(6);
+    expect(Math.abs(large - small)).toBeLessThan(0.5);
+  });
 });
