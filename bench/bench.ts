@@ -3,6 +3,7 @@
  *
  *   npm run bench -- [--engines onnxruntime,tfjs-wasm,tfjs-tensorflow,tfjs-cpu] [--threads 2] [--runs 3] [--leak-maps 20]
  *                    [--image photo.png] [--no-paper] [--sizes 224,324,...] [--json]
+ *                    [--no-peak] [--no-memory] [--memory-channels 64,256,1024] [--memory-photo 1200x900]
  *
  * Per engine (each in its own child process, so peak RSS and backend state are the engine's own):
  * - `camerasMs`: one CAMERAS map at the authors' 8 sizes 224…924, and `camerasPaperMs` at the
@@ -10,12 +11,19 @@
  * - `forwardOnlyMs` / `forwardOnlyPaperMs`: the model's forward passes alone at the same sizes,
  *   on the same engine, through the same adapter (the floor);
  * - `gradcamMs`; achieved GFLOP/s (FLOPs counted from the layers) for the forward passes and the map;
- * - `peakRssMb`; tensor count and RSS after the first map and after `--leak-maps` maps (must not grow).
+ * - `peakRssMb`; tensor count and RSS after the first map and after `--leak-maps` maps (must not grow);
+ * - `batch`: process CPU time / wall time over those maps (2.0 = both cores busy on 2 cores);
+ * - `floorMs` / `peakFraction`: the forward FLOPs at this CPU's measured peak FMA throughput
+ *   (`bench/peak.ts`), i.e. the least time any float32 engine could take, and how close it gets.
+ * Then the fusion's peak memory on a large photo for several channel counts (`bench/fusion-memory.ts`).
  * Timings are medians of `--runs` runs after one warm-up. The model is the seeded random-weight
  * ResNet-50 of `bench/resnet50.ts`; `onnxruntime` runs its ONNX export (same weights) for the
  * passes before the layer and differentiates only the tail in TF.js.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import * as tf from '../src/core/tf.js';
 import '@tensorflow/tfjs-backend-cpu';
@@ -29,7 +37,11 @@ import { makeResNetSpec } from './resnet-spec.js';
 import { buildResNetModel, TORCH_PREPROCESS } from './resnet50.js';
 import { resnetToOnnx, onnxBlockOutput } from './resnet-onnx.js';
 import { countFlops } from './flops.js';
+import { measureCpuPeak, type CpuPeak } from './peak.js';
+import { BLOCK_BUDGET_MB, parsePhoto, type FusionMemory } from './fusion-memory.js';
 import { argValue, load1, machineLine, median, parseSizes, peakRssMb, rssMb, timeMs } from './stats.js';
+
+const FUSION_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fusion-memory.ts');
 
 /** What one engine measured. */
 export interface EngineBench {
@@ -52,6 +64,12 @@ export interface EngineBench {
   camerasGflopsPerS: number;
   peakRssMb: number;
   leak: { maps: number; tensorsAfterFirst: number; tensorsAfterLast: number; rssMbAfterFirst: number; rssMbAfterLast: number };
+  /** The leak check's maps run back to back: process CPU time over wall time. */
+  batch: { maps: number; wallMs: number; cpuMs: number; cpuPerWall: number };
+  /** Forward FLOPs of the 8 sizes at the CPU's measured peak, ms (set by the parent). */
+  floorMs?: number;
+  /** Forward GFLOP/s over the measured peak (set by the parent). */
+  peakFraction?: number;
   load: [number, number];
 }
 
@@ -155,7 +173,13 @@ export async function benchEngine(
     await map(sizes)();
     const tensorsAfterFirst = tf.memory().numTensors;
     const rssMbAfterFirst = rssMb();
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
     for (let i = 1; i < opts.leakMaps; i++) await map(sizes)();
+    const wallMs = performance.now() - wall0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const batch = { maps: opts.leakMaps - 1, wallMs, cpuMs, cpuPerWall: cpuMs / wallMs };
     const leak = { maps: opts.leakMaps, tensorsAfterFirst, tensorsAfterLast: tf.memory().numTensors, rssMbAfterFirst, rssMbAfterLast: rssMb() };
 
     return {
@@ -174,6 +198,7 @@ export async function benchEngine(
       camerasGflopsPerS: forwardFlops / 1e6 / camerasMs,
       peakRssMb: peakRssMb(),
       leak,
+      batch,
       load: [loadBefore, load1()],
     };
   } finally {
@@ -207,10 +232,10 @@ function defaultEngines(): string[] {
   return engines;
 }
 
-/** Runs one engine in a child process (same loader flags) and parses its JSON line. */
-function runChild(engine: string, args: readonly string[]): Promise<EngineBench> {
+/** Runs one measurement in a child process (same loader flags) and parses its JSON line. */
+function runChild<T>(engine: string, args: readonly string[], script = process.argv[1]): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args, '--child', engine], {
+    const child = spawn(process.execPath, [...process.execArgv, script, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -220,7 +245,7 @@ function runChild(engine: string, args: readonly string[]): Promise<EngineBench>
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0) return reject(new Error(`${engine}: child exited with ${code}`));
       try {
-        resolve(JSON.parse(line) as EngineBench);
+        resolve(JSON.parse(line) as T);
       } catch {
         reject(new Error(`${engine}: no result (${line.slice(0, 200)})`));
       }
@@ -230,7 +255,7 @@ function runChild(engine: string, args: readonly string[]): Promise<EngineBench>
 
 function table(results: readonly EngineBench[]): string {
   const rows: string[][] = [
-    ['engine', 'threads', 'CAMERAS ms', 'fwd-only ms', 'ratio', 'paper ms', 'paper fwd', 'ratio', 'Grad-CAM ms', 'GFLOP/s', 'peak RSS MB', 'tensors 1→N', 'RSS MB 1→N'],
+    ['engine', 'threads', 'CAMERAS ms', 'fwd-only ms', 'ratio', 'paper ms', 'paper fwd', 'ratio', 'Grad-CAM ms', 'GFLOP/s', 'of peak', 'floor ms', 'CPU/wall', 'peak RSS MB', 'tensors 1→N', 'RSS MB 1→N'],
   ];
   const f0 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
   for (const r of results) {
@@ -245,6 +270,9 @@ function table(results: readonly EngineBench[]): string {
       r.paperRatio === undefined ? '—' : r.paperRatio.toFixed(3),
       f0(r.gradcamMs),
       r.forwardGflopsPerS.toFixed(1),
+      r.peakFraction === undefined ? '—' : `${(100 * r.peakFraction).toFixed(0)} %`,
+      f0(r.floorMs),
+      r.batch.cpuPerWall.toFixed(2),
       f0(r.peakRssMb),
       `${r.leak.tensorsAfterFirst}→${r.leak.tensorsAfterLast}`,
       `${f0(r.leak.rssMbAfterFirst)}→${f0(r.leak.rssMbAfterLast)}`,
@@ -273,23 +301,64 @@ async function main(): Promise<void> {
     return;
   }
   const engines = (argValue(args, '--engines') ?? defaultEngines().join(',')).split(',');
-  const passOn = args.filter((a, i) => a !== '--json' && args[i - 1] !== '--engines' && a !== '--engines');
+  const ownFlags = new Set(['--json', '--engines', '--memory-channels', '--memory-photo']);
+  const passOn = args.filter((a, i) => !ownFlags.has(a) && !ownFlags.has(args[i - 1] ?? ''));
   const sizesArg = argValue(args, '--sizes');
   const flops = await flopsBySize([...new Set([...(sizesArg ? parseSizes(sizesArg) : AUTHORS_SIZES), ...scheduleSizes(PAPER_SCHEDULE, 224)])]);
+
+  // The CPU's ceiling first, on the idle machine (a few seconds).
+  let cpuPeak: CpuPeak | undefined;
+  if (!args.includes('--no-peak')) {
+    console.error('bench: peak FMA throughput ...');
+    cpuPeak = measureCpuPeak(os.cpus().length, 2, (why) => console.error(`bench: peak not measured, ${why}`));
+  }
   const results: EngineBench[] = [];
   for (const e of engines) {
     console.error(`bench: ${e} ...`);
-    results.push(await runChild(e, [...passOn, '--flops', JSON.stringify(flops)]));
+    const r = await runChild<EngineBench>(e, [...passOn, '--flops', JSON.stringify(flops), '--child', e]);
+    if (cpuPeak) {
+      r.floorMs = (r.forwardGflops / cpuPeak.gflopsPerS) * 1000;
+      r.peakFraction = r.forwardGflopsPerS / cpuPeak.gflopsPerS;
+    }
+    results.push(r);
   }
-  const report = { machine: machineLine(), model: 'ResNet-50 (torchvision layout, seeded random weights)', runs, results };
+
+  // Memory of the fusion against the channel count, on a large photo (one process each).
+  const memory: FusionMemory[] = [];
+  if (!args.includes('--no-memory')) {
+    const photo = argValue(args, '--memory-photo') ?? '1200x900';
+    parsePhoto(photo);
+    for (const c of parseSizesOrCounts(argValue(args, '--memory-channels') ?? '64,256,1024')) {
+      console.error(`bench: fusion memory, ${c} channels on ${photo} ...`);
+      memory.push(await runChild<FusionMemory>(`fusion ${c}`, ['--channels', String(c), '--photo', photo], FUSION_SCRIPT));
+    }
+  }
+
+  const report = { machine: machineLine(), model: 'ResNet-50 (torchvision layout, seeded random weights)', runs, cpuPeak, results, fusionMemory: memory };
   if (args.includes('--json')) {
     console.log(JSON.stringify(report, null, 2));
   } else {
-    console.log(`${report.machine}\n${report.model}, one 224×224 image; medians of ${runs} runs\n`);
-    console.log(table(results));
+    console.log(`${report.machine}\n${report.model}, one 224×224 image; medians of ${runs} runs`);
+    if (cpuPeak) console.log(`measured peak float32 FMA throughput: ${cpuPeak.gflopsPerS.toFixed(0)} GFLOP/s on ${cpuPeak.threads} threads (${cpuPeak.perThread.map((g) => g.toFixed(0)).join(' + ')})`);
+    console.log(`\n${table(results)}`);
     const bad = results.filter((r) => r.ratio > 1.15);
     console.log(bad.length ? `\nratio above 1.15: ${bad.map((r) => r.backend).join(', ')}` : '\nall CAMERAS / forward-only ratios ≤ 1.15');
+    if (memory.length) {
+      console.log(`\nfusion on a ${memory[0].photo.join('×')} photo, 8 sizes (channel blocks of ${BLOCK_BUDGET_MB} MiB):`);
+      for (const m of memory) {
+        console.log(
+          `  ${String(m.channels).padStart(5)} channels: fusion peak ${m.fusionPeakMb.toFixed(0)} MB (inputs ${m.inputsMb.toFixed(0)} MB; one unblocked tensor would be ${m.unblockedTensorMb.toFixed(0)} MB), ${m.ms.toFixed(0)} ms`,
+        );
+      }
+    }
   }
+}
+
+/** Comma-separated positive integers. */
+function parseSizesOrCounts(text: string): number[] {
+  const v = text.split(',').map((s) => Number(s.trim()));
+  if (v.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bad list "${text}"`);
+  return v;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
