@@ -4,6 +4,7 @@
  *   npm run bench -- [--engines onnxruntime,tfjs-wasm,tfjs-tensorflow,tfjs-cpu] [--threads 2] [--runs 3] [--leak-maps 20]
  *                    [--image photo.png] [--no-paper] [--sizes 224,324,...] [--json]
  *                    [--no-peak] [--no-memory] [--memory-channels 64,256,1024] [--memory-photo 1200x900]
+ *                    [--no-pytorch] [--python /usr/bin/python3]
  *
  * Per engine (each in its own child process, so peak RSS and backend state are the engine's own):
  * - `camerasMs`: one CAMERAS map at the authors' 8 sizes 224…924, and `camerasPaperMs` at the
@@ -15,12 +16,15 @@
  * - `batch`: process CPU time / wall time over those maps (2.0 = both cores busy on 2 cores);
  * - `floorMs` / `peakFraction`: the forward FLOPs at this CPU's measured peak FMA throughput
  *   (`bench/peak.ts`), i.e. the least time any float32 engine could take, and how close it gets.
- * Then the fusion's peak memory on a large photo for several channel counts (`bench/fusion-memory.ts`).
+ * Then the fusion's peak memory on a large photo for several channel counts (`bench/fusion-memory.ts`),
+ * and, where PyTorch and torchvision are installed, the same ResNet-50 workload in PyTorch
+ * (`bench/pytorch/cameras_torch.py`: forward passes alone, CAMERAS with a full autograd backward,
+ * CAMERAS with the gradient only to the layer) as the reference the Python tools are judged by.
  * Timings are medians of `--runs` runs after one warm-up. The model is the seeded random-weight
  * ResNet-50 of `bench/resnet50.ts`; `onnxruntime` runs its ONNX export (same weights) for the
  * passes before the layer and differentiates only the tail in TF.js.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +46,7 @@ import { BLOCK_BUDGET_MB, parsePhoto, type FusionMemory } from './fusion-memory.
 import { argValue, load1, machineLine, median, parseSizes, peakRssMb, rssMb, timeMs } from './stats.js';
 
 const FUSION_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fusion-memory.ts');
+const PYTORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pytorch', 'cameras_torch.py');
 
 /** What one engine measured. */
 export interface EngineBench {
@@ -301,7 +306,7 @@ async function main(): Promise<void> {
     return;
   }
   const engines = (argValue(args, '--engines') ?? defaultEngines().join(',')).split(',');
-  const ownFlags = new Set(['--json', '--engines', '--memory-channels', '--memory-photo']);
+  const ownFlags = new Set(['--json', '--engines', '--memory-channels', '--memory-photo', '--python']);
   const passOn = args.filter((a, i) => !ownFlags.has(a) && !ownFlags.has(args[i - 1] ?? ''));
   const sizesArg = argValue(args, '--sizes');
   const flops = await flopsBySize([...new Set([...(sizesArg ? parseSizes(sizesArg) : AUTHORS_SIZES), ...scheduleSizes(PAPER_SCHEDULE, 224)])]);
@@ -334,7 +339,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const report = { machine: machineLine(), model: 'ResNet-50 (torchvision layout, seeded random weights)', runs, cpuPeak, results, fusionMemory: memory };
+  let pytorch: PytorchBench | undefined;
+  if (!args.includes('--no-pytorch')) {
+    console.error('bench: PyTorch reference ...');
+    pytorch = await runPytorch(argValue(args, '--python'), threads ?? 2, runs, (why) => console.error(`bench: PyTorch reference skipped, ${why}`));
+  }
+
+  const report = { machine: machineLine(), model: 'ResNet-50 (torchvision layout, seeded random weights)', runs, cpuPeak, results, fusionMemory: memory, pytorch };
   if (args.includes('--json')) {
     console.log(JSON.stringify(report, null, 2));
   } else {
@@ -343,6 +354,19 @@ async function main(): Promise<void> {
     console.log(`\n${table(results)}`);
     const bad = results.filter((r) => r.ratio > 1.15);
     console.log(bad.length ? `\nratio above 1.15: ${bad.map((r) => r.backend).join(', ')}` : '\nall CAMERAS / forward-only ratios ≤ 1.15');
+    if (pytorch) {
+      console.log(
+        `\nPyTorch ${pytorch.torch} (${pytorch.threads} threads), sizes ${pytorch.sizes.join(',')}: forward passes alone ${pytorch.forwardOnlyMs.toFixed(0)} ms, ` +
+          `CAMERAS with a full autograd backward ${pytorch.camerasAutogradMs.toFixed(0)} ms, with the gradient to the layer only ${pytorch.camerasLayerGradMs.toFixed(0)} ms`,
+      );
+      for (const r of results) {
+        if (r.sizes.join() !== pytorch.sizes.join()) continue;
+        console.log(
+          `  ${r.backend}: CAMERAS ${r.camerasMs.toFixed(0)} ms = ${(pytorch.forwardOnlyMs / r.camerasMs).toFixed(2)}× faster than PyTorch's forward passes alone, ` +
+            `${(pytorch.camerasAutogradMs / r.camerasMs).toFixed(1)}× faster than its autograd CAMERAS`,
+        );
+      }
+    }
     if (memory.length) {
       console.log(`\nfusion on a ${memory[0].photo.join('×')} photo, 8 sizes (channel blocks of ${BLOCK_BUDGET_MB} MiB):`);
       for (const m of memory) {
@@ -352,6 +376,36 @@ async function main(): Promise<void> {
       }
     }
   }
+}
+
+/** What `bench/pytorch/cameras_torch.py` measured. */
+export interface PytorchBench {
+  engine: 'pytorch';
+  torch: string;
+  threads: number;
+  sizes: number[];
+  forwardOnlyMs: number;
+  camerasAutogradMs: number;
+  camerasLayerGradMs: number;
+}
+
+/** Runs the PyTorch reference with the first Python that imports torch and torchvision. */
+async function runPytorch(python: string | undefined, threads: number, runs: number, onSkip: (why: string) => void): Promise<PytorchBench | undefined> {
+  const candidates = python ? [python] : ['python3', '/usr/bin/python3'];
+  const found = candidates.find((py) => {
+    try {
+      execFileSync(py, ['-c', 'import torch, torchvision'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!found) {
+    onSkip(`no Python with torch and torchvision (tried ${candidates.join(', ')}; e.g. apt install python3-torch python3-torchvision)`);
+    return undefined;
+  }
+  const out = execFileSync(found, [PYTORCH_SCRIPT, '--threads', String(threads), '--runs', String(runs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop() ?? '') as PytorchBench;
 }
 
 /** Comma-separated positive integers. */
