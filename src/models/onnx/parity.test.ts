@@ -140,7 +140,9 @@ describe.each(MODELS)('ONNX import of %s', (name) => {
     const [n, c, h, w] = ref.activation_224.shape;
     expect(activation.shape).toEqual([n, h, w, c]);
     const act = maxDiff(nchwData(activation), readF32(ref.activation_224.file));
-    expect(act.diff).toBeLessThanOrEqual(1e-3 * act.scale);
+    // mobilenet_v2's exported graph itself (BatchNorm folded into the convolutions) differs from
+    // the PyTorch model by 7.7e-4 of the max at κ (fixtures README): 1e-3 there, 1e-4 elsewhere.
+    expect(act.diff).toBeLessThanOrEqual((name === 'mobilenet_v2' ? 1e-3 : 1e-4) * act.scale);
 
     const coi: number = ref.class_of_interest;
     const grad = tf.grad((a: tf.Tensor) => split.tail(a as tf.Tensor4D, context).slice([0, coi], [1, 1]).sum())(activation);
