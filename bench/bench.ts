@@ -333,7 +333,7 @@ async function main(): Promise<void> {
   if (!args.includes('--no-memory')) {
     const photo = argValue(args, '--memory-photo') ?? '1200x900';
     parsePhoto(photo);
-    for (const c of parseSizesOrCounts(argValue(args, '--memory-channels') ?? '64,256,1024')) {
+    for (const c of parseCounts(argValue(args, '--memory-channels') ?? '64,256,1024')) {
       console.error(`bench: fusion memory, ${c} channels on ${photo} ...`);
       memory.push(await runChild<FusionMemory>(`fusion ${c}`, ['--channels', String(c), '--photo', photo], FUSION_SCRIPT));
     }
@@ -409,7 +409,7 @@ async function runPytorch(python: string | undefined, threads: number, runs: num
 }
 
 /** Comma-separated positive integers. */
-function parseSizesOrCounts(text: string): number[] {
+function parseCounts(text: string): number[] {
   const v = text.split(',').map((s) => Number(s.trim()));
   if (v.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bad list "${text}"`);
   return v;
