@@ -86,13 +86,14 @@ export class OrtOnnxModel implements ModelAdapter {
   /** Forward passes run in onnxruntime-node. */
   readonly engine = 'onnxruntime-node';
   private readonly heads = new Map<string, Promise<ort.InferenceSession>>();
+  /** The whole model in onnxruntime, created on the first {@link predict} (CAMERAS needs only heads). */
+  private full?: Promise<ort.InferenceSession>;
   private released = false;
 
   constructor(
     /** The TF.js import, which provides tails, layers and differentiable passes. */
     readonly tfjs: OnnxModel,
     private readonly bytes: Uint8Array,
-    private readonly full: ort.InferenceSession,
     private readonly sessionOptions: ort.InferenceSession.SessionOptions,
   ) {}
 
@@ -134,6 +135,30 @@ export class OrtOnnxModel implements ModelAdapter {
     return s;
   }
 
+  /**
+   * Creates the onnxruntime session of the head that ends at `layer`, so that the first map
+   * does not wait for it and a model onnxruntime cannot run fails here.
+   */
+  async prepare(layer = this.defaultLayer()): Promise<void> {
+    const inner = this.tfjs.split(layer);
+    try {
+      await this.headSession([inner.plan.tensor, ...inner.plan.context]);
+    } finally {
+      inner.dispose();
+    }
+  }
+
+  private fullSession(): Promise<ort.InferenceSession> {
+    if (!this.full) {
+      const s = ort.InferenceSession.create(this.bytes, this.sessionOptions);
+      this.full = s;
+      s.catch(() => {
+        if (this.full === s) this.full = undefined;
+      });
+    }
+    return this.full;
+  }
+
   /** Cut at a layer: onnxruntime head, TF.js tail (shared with the pure TF.js import). */
   split(layer: string): SplitModel {
     const inner = this.tfjs.split(layer);
@@ -161,7 +186,8 @@ export class OrtOnnxModel implements ModelAdapter {
   /** Whole forward pass in onnxruntime. */
   async predict(input: tf.Tensor4D): Promise<tf.Tensor2D> {
     this.check();
-    const result = await this.full.run({ [this.tfjs.graph.inputName]: toOrtInput(input) });
+    const full = await this.fullSession();
+    const result = await full.run({ [this.tfjs.graph.inputName]: toOrtInput(input) });
     const out = fromOrt(result[this.tfjs.graph.outputName], false);
     if (out.rank === 2) return out as tf.Tensor2D;
     const flat = out.reshape([out.shape[0], -1]) as tf.Tensor2D;
@@ -183,8 +209,7 @@ export class OrtOnnxModel implements ModelAdapter {
     if (this.released) return;
     this.released = true;
     this.tfjs.dispose();
-    void this.full.release();
-    for (const s of this.heads.values()) s.then((x) => x.release()).catch(() => undefined);
+    for (const s of [...this.heads.values(), ...(this.full ? [this.full] : [])]) s.then((x) => x.release()).catch(() => undefined);
     this.heads.clear();
   }
 }
@@ -192,16 +217,19 @@ export class OrtOnnxModel implements ModelAdapter {
 /**
  * Loads an ONNX model for onnxruntime-node forward passes with TF.js tails
  * (`engine: 'onnxruntime-node'`). The TF.js import is built too: it supplies the layers and the
- * differentiable tails, and it validates that every op is supported.
+ * differentiable tails, and it validates that every op is supported. The onnxruntime session of
+ * the head up to the default layer is created here (a model onnxruntime rejects fails now, so
+ * callers can fall back to TF.js); the whole-model session only when {@link OrtOnnxModel.predict}
+ * is first called.
  */
 export async function loadOnnxModelWithOrt(bytes: Uint8Array, options: OrtModelOptions = {}): Promise<OrtOnnxModel> {
   const tfjs = await loadOnnxModel(bytes, options);
-  const sessionOptions: ort.InferenceSession.SessionOptions = { intraOpNumThreads: options.intraOpNumThreads ?? 2 };
+  const model = new OrtOnnxModel(tfjs, bytes, { intraOpNumThreads: options.intraOpNumThreads ?? 2 });
   try {
-    const full = await ort.InferenceSession.create(bytes, sessionOptions);
-    return new OrtOnnxModel(tfjs, bytes, full, sessionOptions);
+    await model.prepare();
+    return model;
   } catch (e) {
-    tfjs.dispose();
+    model.dispose();
     throw e;
   }
 }
