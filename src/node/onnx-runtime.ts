@@ -85,9 +85,11 @@ function fromOrt(t: ort.Tensor, nhwc4d: boolean): tf.Tensor {
 export class OrtOnnxModel implements ModelAdapter {
   /** Forward passes run in onnxruntime-node. */
   readonly engine = 'onnxruntime-node';
-  private readonly heads = new Map<string, Promise<ort.InferenceSession>>();
-  /** The whole model in onnxruntime, created on the first {@link predict} (CAMERAS needs only heads). */
-  private full?: Promise<ort.InferenceSession>;
+  /**
+   * onnxruntime sessions by the outputs they compute: heads (κ and the tensors crossing the cut)
+   * and, from the first {@link predict} on, the whole model (CAMERAS needs only heads).
+   */
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private released = false;
 
   constructor(
@@ -124,13 +126,14 @@ export class OrtOnnxModel implements ModelAdapter {
     return this.tfjs.defaultLayer();
   }
 
-  private headSession(outputs: readonly string[]): Promise<ort.InferenceSession> {
+  /** The session computing `outputs` (the whole model when `outputs` is empty), created once. */
+  private session(outputs: readonly string[]): Promise<ort.InferenceSession> {
     const key = outputs.join('\u0000');
-    let s = this.heads.get(key);
+    let s = this.sessions.get(key);
     if (!s) {
-      s = ort.InferenceSession.create(headModelBytes(this.bytes, outputs), this.sessionOptions);
-      this.heads.set(key, s);
-      s.catch(() => this.heads.delete(key));
+      s = ort.InferenceSession.create(outputs.length ? headModelBytes(this.bytes, outputs) : this.bytes, this.sessionOptions);
+      this.sessions.set(key, s);
+      s.catch(() => this.sessions.delete(key));
     }
     return s;
   }
@@ -142,21 +145,10 @@ export class OrtOnnxModel implements ModelAdapter {
   async prepare(layer = this.defaultLayer()): Promise<void> {
     const inner = this.tfjs.split(layer);
     try {
-      await this.headSession([inner.plan.tensor, ...inner.plan.context]);
+      await this.session([inner.plan.tensor, ...inner.plan.context]);
     } finally {
       inner.dispose();
     }
-  }
-
-  private fullSession(): Promise<ort.InferenceSession> {
-    if (!this.full) {
-      const s = ort.InferenceSession.create(this.bytes, this.sessionOptions);
-      this.full = s;
-      s.catch(() => {
-        if (this.full === s) this.full = undefined;
-      });
-    }
-    return this.full;
   }
 
   /** Cut at a layer: onnxruntime head, TF.js tail (shared with the pure TF.js import). */
@@ -169,7 +161,7 @@ export class OrtOnnxModel implements ModelAdapter {
       layer: inner.layer,
       head: async (input: tf.Tensor4D): Promise<HeadOutput> => {
         this.check();
-        const session = await this.headSession(outputs);
+        const session = await this.session(outputs);
         const result = await session.run({ [inputName]: toOrtInput(input) });
         const act = result[plan.tensor];
         if (act.dims.length !== 4) throw new Error(`layer "${inner.layer}" has shape [${act.dims}]: only 4-D (N, C, H, W) layers can be cut`);
@@ -186,7 +178,7 @@ export class OrtOnnxModel implements ModelAdapter {
   /** Whole forward pass in onnxruntime. */
   async predict(input: tf.Tensor4D): Promise<tf.Tensor2D> {
     this.check();
-    const full = await this.fullSession();
+    const full = await this.session([]);
     const result = await full.run({ [this.tfjs.graph.inputName]: toOrtInput(input) });
     const out = fromOrt(result[this.tfjs.graph.outputName], false);
     if (out.rank === 2) return out as tf.Tensor2D;
@@ -209,8 +201,8 @@ export class OrtOnnxModel implements ModelAdapter {
     if (this.released) return;
     this.released = true;
     this.tfjs.dispose();
-    for (const s of [...this.heads.values(), ...(this.full ? [this.full] : [])]) s.then((x) => x.release()).catch(() => undefined);
-    this.heads.clear();
+    for (const s of this.sessions.values()) s.then((x) => x.release()).catch(() => undefined);
+    this.sessions.clear();
   }
 }
 
