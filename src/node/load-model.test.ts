@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../core/tf.js';
 import { loadModel } from './load-model.js';
+import { fixtureInput, useWasmBackend } from '../testing/fixtures.js';
 
 const SHARED = path.resolve('../shared');
 const FILES: Record<string, string> = {
@@ -22,12 +23,7 @@ let base = '';
 const requests: string[] = [];
 
 beforeAll(async () => {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
-  } catch {
-    await tf.setBackend('cpu');
-  }
+  await useWasmBackend();
   server = createServer((req, res) => {
     requests.push(req.url ?? '');
     const file = FILES[req.url ?? ''];
@@ -44,12 +40,6 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-function input224(): tf.Tensor4D {
-  const b = fs.readFileSync(path.join(SHARED, 'fixtures/onnx/input_224.f32'));
-  const data = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  return tf.tidy(() => tf.tensor4d(data, [1, 3, 224, 224]).transpose([0, 2, 3, 1]));
-}
-
 describe('models by URL', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const ref: any = JSON.parse(fs.readFileSync(path.join(SHARED, 'fixtures/onnx/resnet18.ref.json'), 'utf8'));
@@ -61,7 +51,7 @@ describe('models by URL', () => {
         expect(model.engine).toBe(engine === 'onnxruntime' ? 'onnxruntime-node' : `tfjs-${tf.getBackend()}`);
         expect(model.defaultLayer()).toBe('layer4');
         expect(model.listLayers().some((l) => l.name === 'layer3.0.relu')).toBe(true);
-        const x = input224();
+        const x = fixtureInput();
         const logits = await model.predict(x);
         const got = logits.dataSync();
         let d = 0;

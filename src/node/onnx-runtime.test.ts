@@ -10,14 +10,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../core/tf.js';
 import { headModelBytes, loadOnnxModelWithOrt, type OrtOnnxModel } from './onnx-runtime.js';
 import { pearson } from '../metrics/similarity.js';
+import { fixtureInput as input224, ONNX_FIXTURES as FIXTURES, useWasmBackend } from '../testing/fixtures.js';
 
-const FIXTURES = path.resolve('../shared/fixtures/onnx');
-
-function input224(): tf.Tensor4D {
-  const b = fs.readFileSync(path.join(FIXTURES, 'input_224.f32'));
-  const data = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  return tf.tidy(() => tf.tensor4d(data, [1, 3, 224, 224]).transpose([0, 2, 3, 1]));
-}
 
 /** max |a − b| relative to max(1e-12, max |b|). */
 function relDiff(a: tf.Tensor, b: tf.Tensor): number {
@@ -29,14 +23,7 @@ function relDiff(a: tf.Tensor, b: tf.Tensor): number {
   });
 }
 
-beforeAll(async () => {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
-  } catch {
-    await tf.setBackend('cpu');
-  }
-});
+beforeAll(useWasmBackend);
 
 describe.each([
   // [model, layer with a skip connection across the cut, activation tolerance]

@@ -11,13 +11,8 @@ import * as tf from '../../core/tf.js';
 import { cameras } from '../../methods/cameras.js';
 import { loadOnnxModelWithOrt, type OrtOnnxModel } from '../../node/onnx-runtime.js';
 import { pearson } from '../../metrics/similarity.js';
+import { fixtureInput, ONNX_FIXTURES as FIXTURES, readFixtureF32 as readF32, useWasmBackend } from '../../testing/fixtures.js';
 
-const FIXTURES = path.resolve('../shared/fixtures/onnx');
-
-function readF32(file: string): Float32Array {
-  const b = fs.readFileSync(path.join(FIXTURES, file));
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -26,14 +21,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d;
 }
 
-beforeAll(async () => {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
-  } catch {
-    await tf.setBackend('cpu');
-  }
-});
+beforeAll(useWasmBackend);
 
 describe.each([
   // [model, max |map − onnxruntime path's map|]. mobilenet_v2 (random weights, BN folded) is
@@ -56,7 +44,7 @@ describe.each([
 
   beforeAll(async () => {
     model = await loadOnnxModelWithOrt(new Uint8Array(fs.readFileSync(path.join(FIXTURES, `${name}.onnx`))), { name });
-    x = tf.tidy(() => tf.tensor4d(readF32('input_224.f32'), [1, 3, 224, 224]).transpose([0, 2, 3, 1]));
+    x = fixtureInput();
   });
   afterAll(() => {
     x?.dispose();

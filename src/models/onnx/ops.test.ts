@@ -8,6 +8,7 @@ import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../../core/tf.js';
+import { useWasmBackend } from '../../testing/fixtures.js';
 import { OnnxGraph } from './graph.js';
 import { nhwc, toPlain, type Value } from './values.js';
 
@@ -139,14 +140,7 @@ async function expectSameAsOrt(
   }
 }
 
-beforeAll(async () => {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
-  } catch {
-    await tf.setBackend('cpu');
-  }
-});
+beforeAll(useWasmBackend);
 
 describe('ONNX Conv and ConvTranspose', () => {
   it('handles strides, asymmetric pads, dilations and strides with dilations together', async () => {

@@ -11,19 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../../core/tf.js';
 import { loadOnnxModel, type OnnxModel } from './index.js';
+import { fixtureInput as nhwcInput, ONNX_FIXTURES as FIXTURES, readFixtureF32 as readF32, useWasmBackend } from '../../testing/fixtures.js';
 
-const FIXTURES = path.resolve('../shared/fixtures/onnx');
 const MODELS = ['resnet18', 'mobilenet_v2', 'squeezenet1_1'] as const;
 
-function readF32(file: string): Float32Array {
-  const b = fs.readFileSync(path.join(FIXTURES, file));
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** NCHW fixture tensor → the NHWC tensor adapters take. */
-function nhwcInput(file: string, h: number, w: number): tf.Tensor4D {
-  return tf.tidy(() => tf.tensor4d(readF32(file), [1, 3, h, w]).transpose([0, 2, 3, 1]));
-}
 
 /** NHWC values in NCHW order, to compare with PyTorch/onnxruntime arrays. */
 function nchwData(t: tf.Tensor): Float32Array {
@@ -64,13 +55,7 @@ async function ortRun(bytes: Uint8Array, extraOutputs: string[], nchw: Float32Ar
 
 let backend = 'cpu';
 beforeAll(async () => {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (await tf.setBackend('wasm')) backend = 'wasm';
-  } catch {
-    backend = 'cpu';
-  }
-  if (backend !== 'wasm') await tf.setBackend('cpu');
+  backend = await useWasmBackend();
 });
 
 describe.each(MODELS)('ONNX import of %s', (name) => {
