@@ -70,7 +70,7 @@ export function fixedMethod(name: string, map: (w: number, h: number) => Float32
     const { width, height } = image as RgbImage;
     const raw = map(width, height);
     const t = { index: 0, probability: 1, logit: 0 };
-    const r: SaliencyResult = { method: name, map: normalizeMap(raw), raw, width, height, target: t, predicted: t, sizesUsed: [], sizesRejected: [], ms: 0 };
+    const r: SaliencyResult = { method: name, map: normalizeMap(raw), raw, width, height, target: t, predicted: t, sizesUsed: [], sizesRejected: [], warnings: [], ms: 0 };
     return r;
   };
 }

@@ -1,3 +1,4 @@
+import { parseAcceptPolicy, type AcceptPolicy } from '../core/accept.js';
 import type { Command } from 'commander';
 import type { ModelAdapter } from '../core/types.js';
 import { loadModel, type LoadModelOptions } from '../node/load-model.js';
@@ -96,6 +97,18 @@ export function addMapOptions(cmd: Command): Command {
   return cmd
     .option('-l, --layer <name>', 'layer κ (default: the last convolutional block; see `cameras layers`)')
     .option('--input-resize <mode>', 'bilinear or bicubic', 'bilinear')
-    .option('--no-check-prediction', 'CAMERAS: use every size, even where the prediction changes')
+    .option('--accept <policy>', 'CAMERAS: which sizes enter the map: prediction (the paper: the prediction equals the base size\'s), target (or equals the explained class), top:K (the explained class is among the K most probable), all', 'prediction')
+    .option('--no-check-prediction', 'CAMERAS: use every size, even where the prediction changes (= --accept all)')
     .option('--square', 'stretch every size to a square instead of keeping the aspect ratio');
+}
+
+/** Reads `--accept`; `--no-check-prediction` means `all` unless a policy other than the default was given. */
+export function acceptOption(accept: string | undefined, checkPrediction: boolean): AcceptPolicy {
+  let policy: AcceptPolicy;
+  try {
+    policy = parseAcceptPolicy(accept ?? 'prediction');
+  } catch (e) {
+    throw new CliError(`--accept: ${oneLine(e)}`, 2);
+  }
+  return checkPrediction === false && policy === 'prediction' ? 'all' : policy;
 }

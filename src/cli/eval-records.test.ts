@@ -3,6 +3,7 @@ import { PointingGameTally } from '../metrics/pointing-tally.js';
 import type { PointingOutcome } from '../metrics/pointing-game.js';
 import type { EvalRecord } from './eval-records.js';
 import { checkRecords, recordKey, summarizeRecords } from './eval-records.js';
+import { summaryMarkdown } from '../metrics/summary.js';
 
 function pg(image: string, method: string, entries: [number, string, PointingOutcome, PointingOutcome][]): EvalRecord {
   return {
@@ -49,6 +50,25 @@ describe('summarizeRecords', () => {
     const empty = summarizeRecords('insertion-deletion', 'm', [], ['c']);
     expect(Number.isNaN(empty.summary.results.c!.insertion)).toBe(true);
     expect(empty.summary.images).toBe(0);
+  });
+});
+
+describe('sizes CAMERAS kept', () => {
+  it('adds sizesUsedMean and singleScale where entries recorded sizes, and the Markdown shows them', () => {
+    const rec = (image: string, method: string, sizes: (number | undefined)[]): EvalRecord => ({
+      key: recordKey(image, method), metric: 'density', model: 'm', image, method, ms: 0,
+      entries: sizes.map((n) => ({ target: 1, rhoPlus: 1, rhoMinus: 0, ...(n === undefined ? {} : { sizesUsed: n }) })),
+    });
+    const s = summarizeRecords('density', 'm', [rec('a', 'cameras', [8, 1]), rec('b', 'cameras', [3]), rec('a', 'gradcam', [undefined])]);
+    expect(s.summary.results.cameras!.sizesUsedMean).toBeCloseTo(4, 12);
+    expect(s.summary.results.cameras!.singleScale).toBe(1);
+    expect(s.summary.results.gradcam).toEqual({ rhoPlus: 1, rhoMinus: 0 });
+    const md = summaryMarkdown(s.summary);
+    expect(md).toMatch(/\| Method \| ρ⁺ ↑ \| ρ⁻ ↓ \| Sizes kept \(mean\) \| Single-scale maps \|/);
+    expect(md).toMatch(/\| cameras \| 1\.000 \| 0\.000 \| 4\.00 \| 1 \|/);
+    expect(md).toMatch(/\| gradcam \| 1\.000 \| 0\.000 \| — \| — \|/);
+    const pgRecs = [pg('a', 'cameras', [[1, 'bus', 'hit', 'hit']])].map((r) => ({ ...r, entries: r.entries.map((e) => ({ ...e, sizesUsed: 1 })) }));
+    expect(summarizeRecords('pointing-game', 'm', pgRecs).summary.results.cameras).toMatchObject({ all: 1, sizesUsedMean: 1, singleScale: 1 });
   });
 });
 

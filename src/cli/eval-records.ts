@@ -106,7 +106,7 @@ export function summarizeRecords(metric: EvalMetric, model: string, records: rea
       }
     }
     for (const m of order) counts[m] = { all: tallies[m]!.pairs('all'), difficult: tallies[m]!.pairs('difficult') };
-    return { summary: makeSummary(metric, model, images, pointingResults(tallies)), counts };
+    return { summary: makeSummary(metric, model, images, withScaleCounts(pointingResults(tallies), records)), counts };
   }
   const keys = METRIC_VALUES[metric];
   const tally = new MeanTally();
@@ -121,5 +121,20 @@ export function summarizeRecords(metric: EvalMetric, model: string, records: rea
     results[m] = means[m] ?? Object.fromEntries(keys.map((k) => [k, Number.NaN]));
     counts[m] = Object.fromEntries(keys.map((k) => [k, used[m]?.[k]?.used ?? 0]));
   }
-  return { summary: makeSummary(metric, model, images, results), counts };
+  return { summary: makeSummary(metric, model, images, withScaleCounts(results, records)), counts };
+}
+
+/**
+ * Adds, for each method whose entries recorded the sizes they kept (CAMERAS), `sizesUsedMean` (the
+ * mean number of sizes kept per map) and `singleScale` (the maps that kept one size or none, and so
+ * are no sharper than the base size's Grad-CAM-like map).
+ */
+export function withScaleCounts(results: Record<string, Record<string, number>>, records: readonly EvalRecord[]): Record<string, Record<string, number>> {
+  const out = { ...results };
+  for (const m of Object.keys(results)) {
+    const kept = records.filter((r) => r.method === m).flatMap((r) => r.entries.map((e) => e.sizesUsed)).filter((v): v is number => typeof v === 'number');
+    if (kept.length === 0) continue;
+    out[m] = { ...results[m], sizesUsedMean: kept.reduce((a, b) => a + b, 0) / kept.length, singleScale: kept.filter((k) => k <= 1).length };
+  }
+  return out;
 }

@@ -12,6 +12,8 @@ import { imageToTensor } from '../core/preprocess.js';
 import { resizeImage } from '../core/resize.js';
 import { argmax } from '../core/target.js';
 import { getMethod } from '../methods/index.js';
+import { acceptPolicyOf } from '../methods/cameras.js';
+import type { AcceptPolicy } from '../core/accept.js';
 import type { SessionOptions } from '../core/session.js';
 import type { ClassMap } from '../metrics/class-targets.js';
 import { bestCandidate } from '../metrics/class-targets.js';
@@ -46,6 +48,8 @@ export interface EvalMethodOptions extends SessionOptions {
   /** CAMERAS sizes (other methods ignore it). */
   sizes?: readonly number[];
   checkPrediction?: boolean;
+  /** CAMERAS acceptance policy (default `prediction`). */
+  accept?: AcceptPolicy;
 }
 
 /** Everything a run needs. */
@@ -150,7 +154,7 @@ function runSettings(o: EvalRunOptions): Record<string, unknown> {
     layer: m.layer ?? null,
     inputResize: m.inputResize ?? 'bilinear',
     square: m.square ?? false,
-    checkPrediction: m.checkPrediction ?? true,
+    accept: acceptPolicyOf(m),
     ...(o.metric === 'insertion-deletion' ? { pixelsPerStep: o.curve?.steps ? null : (o.curve?.pixelsPerStep ?? 224), steps: o.curve?.steps ?? null } : {}),
     classMap: o.classMap ?? null,
     perMethod: o.perMethod ?? null,
@@ -229,6 +233,8 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
         const shape = scorer.baseShape(height, width);
         let small: RgbImage | undefined;
         const maps = new Map<string, Float32Array>();
+        // Sizes each CAMERAS map kept, stored with its entry so that summaries can say how multi-scale it was.
+        const sizesKept = new Map<string, number>();
         const mapFor = async (method: string, target: number): Promise<Float32Array> => {
           const k = `${method}/${target}`;
           const cached = maps.get(k);
@@ -236,7 +242,12 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
           const r = await getMethod(method)(o.model, image, { ...o.methodOptions, ...o.perMethod?.[method], target });
           const map = r.width === width && r.height === height ? r.map : resizeMapBilinear(r.map, r.height, r.width, height, width);
           maps.set(k, map);
+          if (r.accept !== undefined) sizesKept.set(k, r.sizesUsed.length);
           return map;
+        };
+        const sizesOf = (method: string, target: number) => {
+          const n = sizesKept.get(`${method}/${target}`);
+          return n === undefined ? {} : { sizesUsed: n };
         };
         for (const method of todo) {
           const started = performance.now();
@@ -253,16 +264,16 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
               const r = method === CENTER_METHOD
                 ? scorePoint(im.id, truth!, centerPoint(width, height), width, height)
                 : scoreMap(im.id, truth!, await mapFor(method, target), width, height);
-              entries.push({ ...base(target, truth), point: r.point, all: r.all, difficult: r.difficult });
+              entries.push({ ...base(target, truth), point: r.point, all: r.all, difficult: r.difficult, ...sizesOf(method, target) });
             } else if (o.metric === 'density') {
               const d = await mapDensity(image, await mapFor(method, target), scorer.probabilityFn(target));
-              entries.push({ ...base(target, truth), rhoPlus: d.rhoPlus, rhoMinus: d.rhoMinus, pPositive: d.pPositive, pNegative: d.pNegative, mapMean: d.mapMean });
+              entries.push({ ...base(target, truth), rhoPlus: d.rhoPlus, rhoMinus: d.rhoMinus, pPositive: d.pPositive, pNegative: d.pNegative, mapMean: d.mapMean, ...sizesOf(method, target) });
             } else {
               small ??= atBaseShape(image, shape);
               const map = await mapFor(method, target);
               const smallMap = shape[0] === height && shape[1] === width ? map : resizeMapBilinear(map, height, width, shape[0], shape[1]);
               const c = await batchedInsertionDeletion(small, smallMap, (ims) => scorer.probabilities(ims, target), o.curve);
-              entries.push({ ...base(target, truth), insertion: c.insertion.auc, deletion: c.deletion.auc, points: c.insertion.scores.length });
+              entries.push({ ...base(target, truth), insertion: c.insertion.auc, deletion: c.deletion.auc, points: c.insertion.scores.length, ...sizesOf(method, target) });
             }
           }
           const record: EvalRecord = {

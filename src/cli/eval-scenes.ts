@@ -4,10 +4,10 @@ import type { Command } from 'commander';
 import { METHODS } from '../methods/index.js';
 import type { SaliencyMethod } from '../methods/types.js';
 import { benchmarkScenes, SCENE_BENCHMARK_SEED } from '../scenes/index.js';
-import { makeSummary, summaryJson, summaryMarkdown } from '../metrics/summary.js';
+import { makeSummary, SCALE_COLUMNS, summaryJson, summaryMarkdown } from '../metrics/summary.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { Progress } from '../node/progress.js';
-import { CliError, intOption, modelFromOptions, sizesOption, startBackend, type ModelCliOptions } from './common.js';
+import { CliError, acceptOption, intOption, modelFromOptions, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import { parseMethodOptions, parseMethods } from './eval.js';
 
 interface EvalScenesOptions extends ModelCliOptions {
@@ -18,6 +18,7 @@ interface EvalScenesOptions extends ModelCliOptions {
   objects: string;
   methods: string;
   sizes?: string;
+  accept: string;
   methodOptions?: string;
   out?: string;
   json?: boolean;
@@ -36,6 +37,7 @@ export function registerEvalScenes(ev: Command): void {
     .option('--height <px>', 'scene height (default: the width)')
     .option('--objects <k>', 'class objects per scene', '1')
     .option('--sizes <list>', 'CAMERAS sizes (default: the authors\' 8 sizes)')
+    .option('--accept <policy>', 'CAMERAS: which sizes enter the map: prediction (default), target, top:K or all', 'prediction')
     .option('--method-options <json>', 'per-method options, e.g. \'{"rise":{"n":256}}\'')
     .option('--backend <name>', 'TF.js backend', 'auto')
     .option('-o, --out <dir>', 'also write summary.json and summary.md here')
@@ -49,6 +51,7 @@ export function registerEvalScenes(ev: Command): void {
       const width = intOption(o.width, '--width', 16)!;
       const height = intOption(o.height ?? o.width, '--height', 16)!;
       const sizes = sizesOption(o.sizes);
+      const accept = acceptOption(o.accept, true);
       await startBackend(o);
       const model = await modelFromOptions(o);
       const methods: Record<string, SaliencyMethod> = Object.fromEntries(names.map((m) => [m, METHODS[m]]));
@@ -61,7 +64,7 @@ export function registerEvalScenes(ev: Command): void {
           width,
           height,
           objects: intOption(o.objects, '--objects'),
-          options: sizes ? { sizes } : {},
+          options: { ...(sizes ? { sizes } : {}), accept },
           perMethod,
           onScene: () => bar?.tick(),
         });
@@ -75,11 +78,21 @@ export function registerEvalScenes(ev: Command): void {
         'scenes',
         model.name,
         n,
-        Object.fromEntries(Object.entries(results).map(([m, r]) => [m, { pointingGame: r.pointingGame, maskEnergy: r.maskEnergy }])),
+        Object.fromEntries(
+          Object.entries(results).map(([m, r]) => [
+            m,
+            {
+              pointingGame: r.pointingGame,
+              maskEnergy: r.maskEnergy,
+              ...(r.sizesUsedMean !== undefined ? { sizesUsedMean: r.sizesUsedMean, singleScale: r.singleScale ?? 0 } : {}),
+            },
+          ]),
+        ),
       );
       const columns = [
         { key: 'pointingGame', title: 'Pointing game (%)', scale: 100, digits: 1 },
         { key: 'maskEnergy', title: 'Mask energy (%)', scale: 100, digits: 1 },
+        ...(Object.values(summary.results).some((r) => 'sizesUsedMean' in r) ? SCALE_COLUMNS : []),
       ];
       const md = summaryMarkdown(summary, columns);
       process.stderr.write(`${md}\n`);

@@ -68,8 +68,14 @@ describe('cameras eval pointing-game', () => {
     expect(s.images).toBe(5);
     const results = s.results as Record<string, { all: number; difficult: number }>;
     expect(Object.keys(results)).toEqual(['cameras', 'gradcam', 'center']);
+    // CAMERAS also reports how many sizes its maps kept (mean) and how many maps kept one.
+    expect(Object.keys(results.cameras!)).toEqual(['all', 'difficult', 'sizesUsedMean', 'singleScale']);
+    const kept = results.cameras as unknown as { sizesUsedMean: number; singleScale: number };
+    expect(kept.sizesUsedMean).toBeGreaterThanOrEqual(1);
+    expect(kept.sizesUsedMean).toBeLessThanOrEqual(8);
+    expect(kept.singleScale).toBeGreaterThanOrEqual(0);
     for (const v of Object.values(results)) {
-      expect(Object.keys(v)).toEqual(['all', 'difficult']);
+      expect(Object.keys(v).slice(0, 2)).toEqual(['all', 'difficult']);
       expect(v.all).toBeGreaterThanOrEqual(0);
       expect(v.all).toBeLessThanOrEqual(1);
       expect(v.difficult).toBeGreaterThanOrEqual(0);

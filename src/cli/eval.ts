@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../node/atomic-write.js';
 import { DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import type { Shard } from '../node/run-store.js';
 import { mergeRuns, parseShard, readRunFile } from '../node/run-store.js';
-import { CliError, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
+import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import type { EvalMetric, EvalSummary } from './eval-records.js';
 import { checkRecords, EVAL_METRICS, summarizeRecords } from './eval-records.js';
 import { resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.js';
@@ -33,6 +33,7 @@ interface EvalCliOptions extends ModelCliOptions {
   layer?: string;
   inputResize: string;
   checkPrediction: boolean;
+  accept?: string;
   square?: boolean;
   pixelsPerStep?: string;
   curveSteps?: string;
@@ -160,7 +161,7 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
     ...(sizes ? { sizes } : {}),
     ...(o.layer ? { layer: o.layer } : {}),
     inputResize: o.inputResize,
-    checkPrediction: o.checkPrediction,
+    accept: acceptOption(o.accept, o.checkPrediction),
     ...(o.square ? { square: true } : {}),
   };
   await startBackend(o);

@@ -9,7 +9,7 @@ import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import { encodeNpy } from '../image/npy.js';
 import { OutputTransaction, removeStaleTempFiles } from '../node/atomic-write.js';
 import { overlay, sideBySide, isColormapName, type ColormapName } from '../image/index.js';
-import { CliError, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
+import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 
 interface ExplainCliOptions extends ModelCliOptions {
   method: string;
@@ -20,6 +20,7 @@ interface ExplainCliOptions extends ModelCliOptions {
   steps?: string;
   inputResize: string;
   checkPrediction: boolean;
+  accept?: string;
   square?: boolean;
   out: string;
   json?: boolean;
@@ -44,6 +45,10 @@ export interface ExplainRecord {
   predicted: { index: number; label?: string; probability: number };
   sizesUsed: readonly number[];
   sizesRejected: readonly number[];
+  /** CAMERAS: the acceptance policy. */
+  accept?: string;
+  /** What the user should know about the map (empty when nothing); see `SaliencyResult.warnings`. */
+  warnings: readonly string[];
   mapShape: [number, number];
   files: { overlay: string; npy: string; rawNpy: string; sideBySide?: string };
   ms: number;
@@ -72,7 +77,7 @@ function methodOptions(o: ExplainCliOptions): CamerasOptions {
     target,
     layer: o.layer,
     inputResize: o.inputResize,
-    checkPrediction: o.checkPrediction,
+    accept: acceptOption(o.accept, o.checkPrediction),
     square: o.square,
     ...(sizes ? { sizes } : maxSize ? { schedule: { maxSize, steps: steps! } } : {}),
   };
@@ -127,6 +132,8 @@ async function explainOne(
         predicted: t(r.predicted),
         sizesUsed: r.sizesUsed,
         sizesRejected: r.sizesRejected,
+        ...(r.accept ? { accept: r.accept } : {}),
+        warnings: r.warnings,
         mapShape: [r.height, r.width],
         files,
         ms: Math.round(r.ms),
@@ -188,6 +195,8 @@ export function registerExplain(program: Command): void {
         try {
           const records = await explainOne(file, model, methods, o, backend, `[${i + 1}/${images.length} ${path.basename(file)}]`);
           for (const r of records) {
+            // One line per warning on stderr whatever the output mode, so a --json pipe still shows it.
+            for (const w of r.warnings) note(`warning: ${path.basename(r.image)} ${r.method}: ${w}`);
             if (o.json) process.stdout.write(`${JSON.stringify(r)}\n`);
             else note(`${r.image}: ${r.method} → ${r.files.overlay} (class ${r.target.index}${r.target.label ? ` "${r.target.label}"` : ''}, p=${r.target.probability.toFixed(3)}, sizes ${r.sizesUsed.join(',')}, ${r.ms} ms)`);
           }

@@ -7,6 +7,7 @@ import { resizeImage } from './resize.js';
 import { scaledShape } from './schedule.js';
 import { argmax, resolveTarget, softmax } from './target.js';
 import { assertFiniteMap, normalizeMap } from './normalize.js';
+import type { AcceptPolicy } from './accept.js';
 
 /** What a method can be given: an RGB image (0..255) or an already preprocessed NHWC tensor. */
 export type ExplainInput = RgbImage | tf.Tensor4D;
@@ -101,7 +102,7 @@ export abstract class BaseSession {
   protected async result(
     method: string,
     raw: tf.Tensor2D,
-    extra: { layer?: string; sizesUsed: readonly number[]; sizesRejected: readonly number[] },
+    extra: { layer?: string; sizesUsed: readonly number[]; sizesRejected: readonly number[]; accept?: AcceptPolicy; warnings?: readonly string[] },
   ): Promise<SaliencyResult> {
     const relu = tf.relu(raw);
     raw.dispose();
@@ -119,6 +120,8 @@ export abstract class BaseSession {
       predicted: this.predictedInfo,
       sizesUsed: extra.sizesUsed,
       sizesRejected: extra.sizesRejected,
+      ...(extra.accept ? { accept: extra.accept } : {}),
+      warnings: extra.warnings ?? [],
       ms: performance.now() - this.started,
     };
   }

@@ -2,6 +2,7 @@ import * as tf from './tf.js';
 import type { ModelAdapter, SplitModel } from './types.js';
 import type { SaliencyResult } from '../methods/types.js';
 import { probeLayer, type LayerProbe } from './probe.js';
+import type { AcceptPolicy } from './accept.js';
 import { BaseSession, type ExplainInput, type SessionOptions } from './base-session.js';
 
 export type { ExplainInput, SessionOptions } from './base-session.js';
@@ -81,8 +82,14 @@ export class ExplainSession extends BaseSession {
   }
 
   /** Builds the result from a raw map tensor `[H, W]` (ReLU applied here) and disposes it. */
-  finish(method: string, raw: tf.Tensor2D, sizesUsed: readonly number[], sizesRejected: readonly number[] = []): Promise<SaliencyResult> {
-    return this.result(method, raw, { layer: this.split.layer, sizesUsed, sizesRejected });
+  finish(
+    method: string,
+    raw: tf.Tensor2D,
+    sizesUsed: readonly number[],
+    sizesRejected: readonly number[] = [],
+    extra: { accept?: AcceptPolicy; warnings?: readonly string[] } = {},
+  ): Promise<SaliencyResult> {
+    return this.result(method, raw, { layer: this.split.layer, sizesUsed, sizesRejected, ...extra });
   }
 
   /** Releases everything the session holds. */

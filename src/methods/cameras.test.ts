@@ -95,6 +95,40 @@ describe('CAMERAS, Algorithm 1', () => {
     expect(byLabel.target.label).toBe('one');
   });
 
+  it('acceptance policies: the paper\'s rule, the authors\' code, top-K and all', async () => {
+    const sizes = [8, 12, 16];
+    // Class 1 wins at 16 (see toyModel): explaining class 1, `target` keeps 16, `prediction` does not.
+    const paper = await cameras(model, input, { sizes, target: 1 });
+    expect(paper.accept).toBe('prediction');
+    expect(paper.sizesUsed).toEqual([8, 12]);
+    const authors = await cameras(model, input, { sizes, target: 1, accept: 'target' });
+    expect(authors.accept).toBe('target');
+    expect(authors.sizesUsed).toEqual([8, 12, 16]);
+    expect(maxAbsDiff(authors.raw, handCameras(x, H, W, [8, 12, 16], [0, 0.5]))).toBeLessThan(1e-5);
+    // Explaining class 0: top:1 keeps the sizes where class 0 is first; top:2 keeps all of a 2-class model.
+    expect((await cameras(model, input, { sizes, accept: 'top:1' })).sizesUsed).toEqual([8, 12]);
+    expect((await cameras(model, input, { sizes, accept: 'top:2' })).sizesUsed).toEqual([8, 12, 16]);
+    expect((await cameras(model, input, { sizes, accept: 'all' })).sizesUsed).toEqual([8, 12, 16]);
+    // `accept` wins over the older `checkPrediction`.
+    expect((await cameras(model, input, { sizes, checkPrediction: false, accept: 'prediction' })).sizesUsed).toEqual([8, 12]);
+    await expect(cameras(model, input, { sizes, accept: 'top:0' as never })).rejects.toThrow(/unknown acceptance policy/);
+  });
+
+  it('warns when fewer than half of the sizes are kept, single-scale when one is', async () => {
+    expect((await cameras(model, input, { sizes: [8, 12, 16] })).warnings).toEqual([]);
+    const few = await cameras(model, input, { sizes: [8, 12, 16, 20, 24] });
+    expect(few.sizesUsed).toEqual([8, 12]);
+    expect(few.warnings).toHaveLength(1);
+    expect(few.warnings[0]).toMatch(/^CAMERAS kept only 2 of 5 sizes \(8, 12\); dropped 16, 20, 24 because the prediction changed there \(16 → "one"/);
+    expect(few.warnings[0]).toMatch(/--accept top:5/);
+    const one = await cameras(model, input, { sizes: [8, 16, 20] });
+    expect(one.sizesUsed).toEqual([8]);
+    expect(one.warnings[0]).toMatch(/^single-scale: CAMERAS kept 1 of 3 sizes \(8\)/);
+    const top = await cameras(model, input, { sizes: [8, 16, 20], accept: 'top:1' });
+    expect(top.warnings[0]).toMatch(/fell out of the top 1 there \(16: rank 2, 20: rank 2\)/);
+    expect((await gradcam(model, input)).warnings).toEqual([]);
+  });
+
   it('gives an all-zero map, not NaN, when nothing is salient', async () => {
     // Channel 0 zero, channel 1 one: for class 0, Σ Ā·W̄ = 1·(−1/hw) < 0 everywhere, so ReLU leaves zeros.
     const flat = tf.tensor4d(Float32Array.from({ length: H * W * 3 }, (_, i) => (i % 3 === 1 ? 1 : 0)), [1, H, W, 3]);

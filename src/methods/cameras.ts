@@ -4,6 +4,7 @@ import type { SaliencyResult } from './types.js';
 import { withSession, type ExplainInput, type SessionOptions } from '../core/session.js';
 import { AUTHORS_SIZES, scheduleSizes, type Schedule } from '../core/schedule.js';
 import { fuseScales } from '../core/fuse.js';
+import { acceptsSize, parseAcceptPolicy, rankOf, type AcceptPolicy } from '../core/accept.js';
 
 /** Options of {@link cameras}. */
 export interface CamerasOptions extends SessionOptions {
@@ -15,12 +16,52 @@ export interface CamerasOptions extends SessionOptions {
   /** Shorthand for `schedule: { sizes }`. */
   sizes?: readonly number[];
   /**
-   * Algorithm 1, line 6: use a size only when the model's prediction there equals its prediction at
-   * the base size, whatever target was asked for (default true).
+   * Which sizes enter the map (default `prediction`, Algorithm 1 line 6: the prediction there equals
+   * the base size's, whatever target was asked for). `target` also keeps sizes predicting the
+   * explained class (the authors' code); `top:K` keeps sizes where the explained class is among the
+   * K most probable; `all` keeps every size.
    */
+  accept?: AcceptPolicy;
+  /** `false` is `accept: 'all'` (kept for compatibility; `accept` wins when both are given). */
   checkPrediction?: boolean;
   /** Float32 values a channel block may hold at output resolution (memory bound; default 2^24). */
   blockBudget?: number;
+}
+
+/** A size left out of the map and the class the model predicted there. */
+export interface RejectedSize {
+  readonly size: number;
+  readonly predicted: number;
+  /** Rank of the explained class there (0 = the most probable). */
+  readonly targetRank: number;
+}
+
+/** The policy in force: `accept`, else `all` when `checkPrediction` is false, else `prediction`. */
+export function acceptPolicyOf(options: Pick<CamerasOptions, 'accept' | 'checkPrediction'>): AcceptPolicy {
+  if (options.accept !== undefined) return parseAcceptPolicy(options.accept);
+  return options.checkPrediction === false ? 'all' : 'prediction';
+}
+
+/**
+ * The warning a CAMERAS map carries when it kept fewer than half of its sizes: how many it kept,
+ * which it dropped and why, and what to try. It starts with `single-scale` when one size (or none)
+ * was kept, because such a map has no more resolution than Grad-CAM at the base size.
+ */
+export function scaleWarnings(used: readonly number[], rejected: readonly RejectedSize[], accept: AcceptPolicy, labels?: readonly string[]): string[] {
+  const total = used.length + rejected.length;
+  if (total === 0 || used.length * 2 >= total) return [];
+  const name = (i: number) => (labels?.[i] !== undefined ? `"${labels[i]}"` : `class ${i}`);
+  const byPrediction = accept === 'prediction' || accept === 'target';
+  const shown = rejected
+    .slice(0, 4)
+    .map((r) => (byPrediction ? `${r.size} → ${name(r.predicted)}` : `${r.size}: rank ${r.targetRank + 1}`))
+    .join(', ');
+  const more = rejected.length > 4 ? ', …' : '';
+  const why = byPrediction ? `the prediction changed there (${shown}${more})` : `the explained class fell out of the top ${accept.slice(4)} there (${shown}${more})`;
+  const head = used.length <= 1 ? `single-scale: CAMERAS kept ${used.length} of ${total} sizes` : `CAMERAS kept only ${used.length} of ${total} sizes`;
+  const kept = used.length ? ` (${used.join(', ')})` : '';
+  const tryNext = accept === 'prediction' ? 'try --accept top:5 (or target), or a smaller --max-size' : 'try a looser --accept (e.g. top:10) or a smaller --max-size';
+  return [`${head}${kept}; dropped ${rejected.map((r) => r.size).join(', ')} because ${why}; ${tryNext}`];
 }
 
 /** Sizes CAMERAS will run for these options and model. */
@@ -42,31 +83,34 @@ export async function cameras(model: ModelAdapter, input: ExplainInput | tf.Tens
   const base = options.baseSize ?? model.inputSize;
   const passes = sizes.length + (sizes.includes(base) ? 0 : 1);
   return withSession(model, input, options, passes, async (s) => {
+    const accept = acceptPolicyOf(options);
     const used: number[] = [];
-    const rejected: number[] = [];
+    const rejected: RejectedSize[] = [];
     const acts: tf.Tensor4D[] = [];
     const grads: tf.Tensor4D[] = [];
     const kept = [];
     try {
       for (const size of sizes) {
         const p = await s.pass(size);
-        if (options.checkPrediction === false || p.predicted === s.predicted.index) {
+        if (acceptsSize(accept, p, s.predicted.index, s.target.index)) {
           used.push(size);
           acts.push(p.activation);
           grads.push(p.gradient);
           kept.push(p);
         } else {
-          rejected.push(size);
+          rejected.push({ size, predicted: p.predicted, targetRank: rankOf(p.logits, s.target.index) });
           s.release(p);
         }
       }
+      const extra = { accept, warnings: scaleWarnings(used, rejected, accept, model.labels) };
+      const sizesRejected = rejected.map((r) => r.size);
       if (used.length === 0) {
         // No size kept the prediction: a defined, all-zero map rather than NaN.
         const { zeros } = await import('../core/tf.js');
-        return await s.finish('cameras', zeros([s.height, s.width]), used, rejected);
+        return await s.finish('cameras', zeros([s.height, s.width]), used, sizesRejected, extra);
       }
       const raw = fuseScales(acts, grads, [s.height, s.width], options.blockBudget);
-      return await s.finish('cameras', raw, used, rejected);
+      return await s.finish('cameras', raw, used, sizesRejected, extra);
     } finally {
       for (const p of kept) s.release(p);
     }

@@ -1,4 +1,5 @@
 import type { ModelAdapter, RgbImage } from '../core/types.js';
+import type { AcceptPolicy } from '../core/accept.js';
 
 /** How the image is resized to each size of a schedule. */
 export type InputResize = 'bilinear' | 'bicubic';
@@ -45,8 +46,16 @@ export interface SaliencyResult {
   readonly predicted: TargetInfo;
   /** Input sizes (shorter side, px) whose forward passes entered the map. */
   readonly sizesUsed: readonly number[];
-  /** Sizes skipped because the prediction changed there. */
+  /** Sizes skipped because they failed the acceptance policy (CAMERAS: the prediction changed there). */
   readonly sizesRejected: readonly number[];
+  /** CAMERAS: the acceptance policy that chose `sizesUsed` (see `accept` in its options). */
+  readonly accept?: AcceptPolicy;
+  /**
+   * What the user should know about this map, one sentence each; empty when nothing. CAMERAS warns
+   * when it kept fewer than half of its sizes (the message starts with `single-scale` when it kept
+   * one, so the map is the base size's Grad-CAM-like map).
+   */
+  readonly warnings: readonly string[];
   /** Wall time in milliseconds. */
   readonly ms: number;
 }

@@ -87,13 +87,21 @@ export const SUMMARY_COLUMNS: Readonly<Record<string, readonly ColumnSpec[]>> = 
   'insertion-deletion': [{ key: 'insertion', title: 'Insertion AUC ↑', digits: 4 }, { key: 'deletion', title: 'Deletion AUC ↓', digits: 4 }],
 });
 
+/** Columns added to any table whose methods report the sizes CAMERAS kept. */
+export const SCALE_COLUMNS: readonly ColumnSpec[] = Object.freeze([
+  { key: 'sizesUsedMean', title: 'Sizes kept (mean)', digits: 2 },
+  { key: 'singleScale', title: 'Single-scale maps', digits: 0 },
+]);
+
 /**
  * Markdown table of a summary: a caption line, then one row per method. Columns default to the
  * metric's layout in {@link SUMMARY_COLUMNS}, else every key found. Undefined values print as `—`.
  */
 export function summaryMarkdown(summary: MetricSummary, columns?: readonly ColumnSpec[]): string {
   const methods = Object.keys(summary.results);
-  const cols: readonly ColumnSpec[] = columns ?? SUMMARY_COLUMNS[summary.metric]
+  const known = SUMMARY_COLUMNS[summary.metric];
+  const cols: readonly ColumnSpec[] = columns
+    ?? (known ? [...known, ...SCALE_COLUMNS.filter((c) => methods.some((m) => c.key in summary.results[m]!))] : undefined)
     ?? [...new Set(methods.flatMap((m) => Object.keys(summary.results[m]!)))].map((key) => ({ key }));
   const cell = (v: number | undefined, c: ColumnSpec) => (typeof v === 'number' && Number.isFinite(v) ? (v * (c.scale ?? 1)).toFixed(c.digits ?? 3) : '—');
   const lines = [

@@ -29,6 +29,10 @@ export interface SceneBenchmarkScores {
   maskEnergy: number;
   /** Number of (scene, class) pairs scored. */
   pairs: number;
+  /** CAMERAS (methods with an acceptance policy): mean number of sizes kept per map. */
+  sizesUsedMean?: number;
+  /** CAMERAS: maps that kept one size or none. */
+  singleScale?: number;
 }
 
 /** Held-out seeds: far from the training seeds (1…24 000) and the accuracy test (10⁹ +). */
@@ -48,8 +52,8 @@ export async function benchmarkScenes(
   const width = opts.width ?? 224;
   const height = opts.height ?? width;
   const firstSeed = opts.firstSeed ?? SCENE_BENCHMARK_SEED;
-  const sums: Record<string, { hits: number; energy: number; pairs: number }> = {};
-  for (const name of Object.keys(methods)) sums[name] = { hits: 0, energy: 0, pairs: 0 };
+  const sums: Record<string, { hits: number; energy: number; pairs: number; sizes: number; single: number; multiScale: boolean }> = {};
+  for (const name of Object.keys(methods)) sums[name] = { hits: 0, energy: 0, pairs: 0, sizes: 0, single: 0, multiScale: false };
   for (let i = 0; i < n; i++) {
     const scene = generateScene(firstSeed + i, { width, height, numObjects: opts.objects ?? 1 });
     const classes = [...new Set(scene.objects.map((o) => o.classIndex))];
@@ -62,11 +66,24 @@ export async function benchmarkScenes(
         s.hits += pointingHit(mask, width, height, argmaxPoint(r.map, width, height)) ? 1 : 0;
         s.energy += maskEnergy(r.map, mask);
         s.pairs++;
+        if (r.accept !== undefined) {
+          s.multiScale = true;
+          s.sizes += r.sizesUsed.length;
+          s.single += r.sizesUsed.length <= 1 ? 1 : 0;
+        }
       }
     }
     opts.onScene?.(i + 1, n);
   }
   return Object.fromEntries(
-    Object.entries(sums).map(([name, s]) => [name, { pointingGame: s.hits / s.pairs, maskEnergy: s.energy / s.pairs, pairs: s.pairs }]),
+    Object.entries(sums).map(([name, s]) => [
+      name,
+      {
+        pointingGame: s.hits / s.pairs,
+        maskEnergy: s.energy / s.pairs,
+        pairs: s.pairs,
+        ...(s.multiScale ? { sizesUsedMean: s.sizes / s.pairs, singleScale: s.single } : {}),
+      },
+    ]),
   );
 }

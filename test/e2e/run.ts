@@ -60,7 +60,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-type Reference = Record<Method, { map: Float32Array; sizesUsed: readonly number[] }> & { label?: string; width: number; height: number };
+type Reference = Record<Method, { map: Float32Array; sizesUsed: readonly number[]; warnings: readonly string[] }> & { label?: string; width: number; height: number };
 
 /** The Node library's maps for the same model, photo and settings. */
 async function nodeReference(): Promise<Reference> {
@@ -78,7 +78,7 @@ async function nodeReference(): Promise<Reference> {
     const g = await gradcam(model, image);
     assert.equal(tf.memory().numTensors, before, 'the Node reference leaked tensors');
     console.log(`node reference on ${info.backend}: cameras ${Math.round(c.ms)} ms (sizes ${c.sizesUsed.join(',')}), gradcam ${Math.round(g.ms)} ms, top class "${c.predicted.label}"`);
-    return { cameras: { map: c.map, sizesUsed: c.sizesUsed }, gradcam: { map: g.map, sizesUsed: g.sizesUsed }, label: c.predicted.label, width: c.width, height: c.height };
+    return { cameras: { map: c.map, sizesUsed: c.sizesUsed, warnings: c.warnings }, gradcam: { map: g.map, sizesUsed: g.sizesUsed, warnings: g.warnings }, label: c.predicted.label, width: c.width, height: c.height };
   } finally {
     model.dispose();
   }
@@ -154,6 +154,9 @@ async function flow(page: Page, port: number, backendChoice: string, ref: Refere
     console.log(`[${tag}] ${m}: ${await page.textContent(`#panel-${m} .meta`)}`);
     assert.equal(await page.getAttribute(`#panel-${m}`, 'data-sizes-used'), ref[m].sizesUsed.join(','), `${m}: sizes used differ from Node`);
     assert.equal(await page.getAttribute(`#panel-${m}`, 'data-leaked-tensors'), '0', `${m} leaked tensors in the worker`);
+    // The map's warnings (CAMERAS keeping few sizes) are shown beside it, as Node reports them.
+    const shown = await page.$eval(`#panel-${m} .map-warning`, (e) => ((e as HTMLElement).hidden ? '' : e.textContent ?? ''));
+    assert.equal(shown, ref[m].warnings.map((w) => `⚠ ${w}`).join('\n'), `${m}: warnings beside the map`);
   }
   t = lap(`${tag}: explain (Grad-CAM + CAMERAS)`, t);
   // Per-size progress: CAMERAS counted one pass per size, Grad-CAM one pass.

@@ -98,10 +98,16 @@ function panel(method: MethodName): HTMLElement {
   return $(`panel-${method}`);
 }
 
-function setPanel(el: HTMLElement, stateName: 'empty' | 'running' | 'done' | 'error', meta = ''): void {
+function setPanel(el: HTMLElement, stateName: 'empty' | 'running' | 'done' | 'error', meta = '', warnings: readonly string[] = []): void {
   el.dataset.state = stateName;
   const m = el.querySelector('.meta');
   if (m) m.textContent = meta;
+  // Shown beside the map it qualifies (e.g. CAMERAS kept one size: no sharper than Grad-CAM).
+  const w = el.querySelector<HTMLElement>('.map-warning');
+  if (w) {
+    w.textContent = warnings.map((t) => `⚠ ${t}`).join('\n');
+    w.hidden = warnings.length === 0;
+  }
 }
 
 function alpha(): number {
@@ -128,7 +134,7 @@ function className(p: { index: number; label?: string }): string {
 
 function describe(r: ExplainReport): string {
   const parts = [`${className(r.target)} (p = ${r.target.probability.toFixed(3)})`, `sizes ${r.sizesUsed.join(', ') || 'none'}`];
-  if (r.sizesRejected.length) parts.push(`rejected ${r.sizesRejected.join(', ')} (prediction changed)`);
+  if (r.sizesRejected.length) parts.push(`rejected ${r.sizesRejected.join(', ')} (${r.accept === 'prediction' || r.accept === 'target' ? 'prediction changed' : `not in the ${r.accept}`})`);
   parts.push(`${seconds(r.ms)} on ${r.backend}`);
   if (r.layer) parts.push(`layer ${r.layer}`);
   return parts.join(' · ');
@@ -460,7 +466,7 @@ async function run(): Promise<void> {
         const r = await client.explain({ image, method, target: state.target, sizes, layer: ui.layer.value || undefined }, (done, total, message) => item.set(done, total, message));
         state.results[method] = r;
         redraw(method);
-        setPanel(p, 'done', describe(r));
+        setPanel(p, 'done', describe(r), r.warnings);
         p.dataset.sizesUsed = r.sizesUsed.join(',');
         p.dataset.leakedTensors = String(r.leakedTensors);
         if (r.leakedTensors !== 0) console.warn(`${method} left ${r.leakedTensors} tensors behind`);

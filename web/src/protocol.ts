@@ -55,6 +55,10 @@ export interface ExplainReport {
   predicted: TargetInfo;
   sizesUsed: number[];
   sizesRejected: number[];
+  /** CAMERAS: the acceptance policy that chose the sizes. */
+  accept?: string;
+  /** What the user should know about the map (CAMERAS: fewer than half of its sizes kept). */
+  warnings: string[];
   ms: number;
   backend: string;
   /** Tensors alive after the call minus before it: 0 unless the library leaks. */

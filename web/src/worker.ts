@@ -52,6 +52,8 @@ function report(r: SaliencyResult, method: ExplainReport['method'], leakedTensor
     predicted: r.predicted,
     sizesUsed: [...r.sizesUsed],
     sizesRejected: [...r.sizesRejected],
+    warnings: [...r.warnings],
+    ...(r.accept ? { accept: r.accept } : {}),
     ms: r.ms,
     backend,
     leakedTensors,

@@ -1,0 +1,68 @@
+/**
+ * `cameras explain` tells the user when CAMERAS is single-scale: a stderr warning line and a
+ * `warnings` array in the JSON, and `--accept top:5` keeps more sizes on the same photo.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = path.resolve('bin/cameras.js');
+// MobileNet v1 0.25 keeps only 224 on this photo: its prediction changes at every larger size.
+const PHOTO = path.resolve('../shared/data/photos/astronaut.png');
+
+function cameras(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, CAMERAS_MODEL_MIRROR: path.resolve('../shared/models') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cameras-warnings-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('explain: honest size reporting', () => {
+  it('warns single-scale on stderr and in the JSON; --accept top:5 keeps more sizes', async () => {
+    const paper = await cameras(['explain', PHOTO, '-m', 'mobilenet_v1_0.25_224', '--json', '-q', '-o', path.join(tmp, 'a')]);
+    expect(paper.code, paper.stderr).toBe(0);
+    const r = JSON.parse(paper.stdout.trim().split('\n').pop()!);
+    expect(r.accept).toBe('prediction');
+    expect(r.sizesUsed).toEqual([224]);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/^single-scale: CAMERAS kept 1 of 8 sizes \(224\); dropped 324, 424, .*because the prediction changed there/);
+    const lines = paper.stderr.split('\n').filter((l) => /warning/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(r.warnings[0]);
+
+    const loose = await cameras(['explain', PHOTO, '-m', 'mobilenet_v1_0.25_224', '--json', '-q', '--accept', 'top:5', '-o', path.join(tmp, 'b')]);
+    expect(loose.code, loose.stderr).toBe(0);
+    const t = JSON.parse(loose.stdout.trim().split('\n').pop()!);
+    expect(t.accept).toBe('top:5');
+    expect(t.sizesUsed.length).toBeGreaterThan(1);
+    expect(t.warnings.every((w: string) => !w.startsWith('single-scale'))).toBe(true);
+  }, 120_000);
+
+  it('gives no warning when most sizes are kept, and refuses an unknown policy before any work', async () => {
+    const cat = path.resolve('../shared/data/photos/coffee.png');
+    const ok = await cameras(['explain', cat, '-m', 'mobilenet_v1_0.25_224', '--json', '-q', '-o', path.join(tmp, 'c')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout.trim()).warnings).toEqual([]);
+    expect(ok.stderr).not.toMatch(/warning/);
+    const bad = await cameras(['explain', cat, '-m', 'mobilenet_v1_0.25_224', '--accept', 'top:0', '-o', path.join(tmp, 'd')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--accept: unknown acceptance policy "top:0"/);
+    expect(fs.existsSync(path.join(tmp, 'd'))).toBe(false);
+  }, 120_000);
+});
