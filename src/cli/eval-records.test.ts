@@ -64,9 +64,9 @@ describe('sizes CAMERAS kept', () => {
     expect(s.summary.results.cameras!.singleScale).toBe(1);
     expect(s.summary.results.gradcam).toEqual({ rhoPlus: 1, rhoMinus: 0 });
     const md = summaryMarkdown(s.summary);
-    expect(md).toMatch(/\| Method \| ρ⁺ ↑ \| ρ⁻ ↓ \| Sizes kept \(mean\) \| Single-scale maps \|/);
-    expect(md).toMatch(/\| cameras \| 1\.000 \| 0\.000 \| 4\.00 \| 1 \|/);
-    expect(md).toMatch(/\| gradcam \| 1\.000 \| 0\.000 \| — \| — \|/);
+    expect(md).toMatch(/\| Method \| ρ⁺ ↑ \| ρ⁻ ↓ \| Sizes kept \(mean\) \| Single-scale maps \| n \|/);
+    expect(md).toMatch(/\| cameras \| 1\.000 \[1\.000, 1\.000\] \| 0\.000 \[0\.000, 0\.000\] \| 4\.00 \| 1 \| 3 \|/);
+    expect(md).toMatch(/\| gradcam \| 1\.000 \[1\.000, 1\.000\] \| 0\.000 \[0\.000, 0\.000\] \| — \| — \| 1 \|/);
     const pgRecs = [pg('a', 'cameras', [[1, 'bus', 'hit', 'hit']])].map((r) => ({ ...r, entries: r.entries.map((e) => ({ ...e, sizesUsed: 1 })) }));
     expect(summarizeRecords('pointing-game', 'm', pgRecs).summary.results.cameras).toMatchObject({ all: 1, sizesUsedMean: 1, singleScale: 1 });
   });

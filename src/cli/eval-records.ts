@@ -106,7 +106,8 @@ export function summarizeRecords(metric: EvalMetric, model: string, records: rea
       }
     }
     for (const m of order) counts[m] = { all: tallies[m]!.pairs('all'), difficult: tallies[m]!.pairs('difficult') };
-    return { summary: makeSummary(metric, model, images, withScaleCounts(pointingResults(tallies), records)), counts };
+    const ci = Object.fromEntries(order.map((m) => [m, { all: tallies[m]!.interval('all'), difficult: tallies[m]!.interval('difficult') }]));
+    return { summary: makeSummary(metric, model, images, withScaleCounts(pointingResults(tallies), records), { ci, n: counts }), counts };
   }
   const keys = METRIC_VALUES[metric];
   const tally = new MeanTally();
@@ -121,7 +122,10 @@ export function summarizeRecords(metric: EvalMetric, model: string, records: rea
     results[m] = means[m] ?? Object.fromEntries(keys.map((k) => [k, Number.NaN]));
     counts[m] = Object.fromEntries(keys.map((k) => [k, used[m]?.[k]?.used ?? 0]));
   }
-  return { summary: makeSummary(metric, model, images, withScaleCounts(results, records)), counts };
+  const intervals = tally.intervals();
+  const nan: [number, number] = [Number.NaN, Number.NaN];
+  const ci = Object.fromEntries(order.map((m) => [m, intervals[m] ?? Object.fromEntries(keys.map((k) => [k, nan]))]));
+  return { summary: makeSummary(metric, model, images, withScaleCounts(results, records), { ci, n: counts }), counts };
 }
 
 /**

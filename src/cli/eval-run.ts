@@ -65,6 +65,11 @@ export interface EvalRunOptions {
   /** Output folder. */
   readonly out: string;
   readonly shard?: Shard;
+  /**
+   * Density and insertion/deletion with `annotations`: also score the folder's images that have no
+   * annotation, by the model's top-1 class (default false: exactly the annotated images).
+   */
+  readonly includeUnannotated?: boolean;
   /** Keep only the first N images (sorted by id), before sharding. */
   readonly limit?: number;
   readonly classMap?: ClassMap;
@@ -117,6 +122,8 @@ async function listImages(o: EvalRunOptions, set: AnnotationSet | undefined): Pr
     if (!set) throw new Error('the pointing game needs --annotations');
     return (await availableImages(set, o.imagesDir)).map((a) => ({ id: a.id, file: a.file, annotation: a }));
   }
+  // With annotations, exactly the annotated images are scored unless unannotated ones are asked for.
+  if (set && !o.includeUnannotated) return (await availableImages(set, o.imagesDir)).map((a) => ({ id: a.id, file: a.file, annotation: a }));
   const byFile = new Map(set?.images.map((a) => [a.file, a]));
   const files = (await readdir(o.imagesDir, { withFileTypes: true }))
     // Symbolic links count (a folder of links into a data set); a dangling one fails when read.
@@ -175,7 +182,11 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
     throw new Error('no annotated class maps to a model label: pass --class-map');
   }
   if (set && o.metric === 'pointing-game' && !set.hasDifficultFlags) note('no difficult-flags file beside the annotations: the Difficult column equals All');
-  if (set && o.metric !== 'pointing-game') note('annotated images are scored for their annotated classes (true labels); others for the model\'s top-1 class');
+  if (set && o.metric !== 'pointing-game') {
+    note(o.includeUnannotated
+      ? 'annotated images are scored for their annotated classes (true labels); the others for the model\'s top-1 class (--include-unannotated)'
+      : 'only the annotated images are scored, for their annotated classes (true labels); --include-unannotated adds the others by top-1 class');
+  }
 
   let images = (await listImages(o, set)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (o.limit !== undefined) images = images.slice(0, o.limit);

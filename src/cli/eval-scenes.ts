@@ -88,6 +88,10 @@ export function registerEvalScenes(ev: Command): void {
             },
           ]),
         ),
+        {
+          ci: Object.fromEntries(Object.entries(results).map(([m, r]) => [m, r.ci])),
+          n: Object.fromEntries(Object.entries(results).map(([m, r]) => [m, { pointingGame: r.pairs, maskEnergy: r.pairs }])),
+        },
       );
       const columns = [
         { key: 'pointingGame', title: 'Pointing game (%)', scale: 100, digits: 1 },

@@ -62,7 +62,7 @@ describe('cameras eval pointing-game', () => {
     expect(r.stderr).not.toMatch(/failed: /);
     expect(r.code).toBe(0);
     const s = lastJson(r.stdout);
-    expect(Object.keys(s)).toEqual(['metric', 'model', 'images', 'results']);
+    expect(Object.keys(s)).toEqual(['metric', 'model', 'images', 'results', 'ci', 'n']);
     expect(s.metric).toBe('pointing-game');
     expect(s.model).toBe(MODEL);
     expect(s.images).toBe(5);
@@ -100,8 +100,15 @@ describe('cameras eval pointing-game', () => {
     }
     expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'))).toEqual(s);
     const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
-    expect(md).toMatch(/\| Method \| All \(%\) \| Difficult \(%\) \|/);
-    expect(md).toContain(`| center | ${(100 * results.center!.all).toFixed(1)} | ${(100 * results.center!.difficult).toFixed(1)} |`);
+    expect(md).toMatch(/\| Method \| All \(%\) \| Difficult \(%\) \| Sizes kept \(mean\) \| Single-scale maps \| n \|/);
+    // Each value with its 95 % interval (stratified by class), then the pairs behind it.
+    const ci = s.ci as Record<string, Record<string, [number, number]>>;
+    const n = s.n as Record<string, Record<string, number>>;
+    const pct = (v: number) => (100 * v).toFixed(1);
+    const withCi = (k: 'all' | 'difficult') => `${pct(results.center![k])} [${pct(ci.center![k]![0])}, ${pct(ci.center![k]![1])}]`;
+    expect(md).toContain(`| center | ${withCi('all')} | ${withCi('difficult')} | — | — | ${n.center!.all} / ${n.center!.difficult} |`);
+    expect(ci.center!.all![0]).toBeLessThanOrEqual(results.center!.all);
+    expect(ci.center!.all![1]).toBeGreaterThanOrEqual(results.center!.all);
     expect(r.stderr).toContain('VOC_TO_IMAGENET');
     expect(r.stderr).toMatch(/15\/15 \(100\.0%\)/);
     // Resuming into the same folder with other CAMERAS sizes would mix results: refused.
@@ -125,6 +132,29 @@ describe('cameras eval pointing-game', () => {
     expect(badOpts.code).toBe(2);
     expect(badOpts.stderr).toMatch(/options of "rise" must be an object/);
   });
+});
+
+describe('cameras eval with --annotations scores exactly the annotated images', () => {
+  it('leaves an unannotated image out unless --include-unannotated, and reports intervals and counts', async () => {
+    const dir = path.join(tmp, 'annotated');
+    const made = await cameras(['scenes', '--n', '3', '--out', dir]);
+    expect(made.code, made.stderr).toBe(0);
+    fs.copyFileSync(path.join(dir, 'scene-1000000.png'), path.join(dir, 'extra.png'));
+    const run = (out: string, ...more: string[]) =>
+      cameras(['eval', 'density', '--images', dir, '--annotations', path.join(dir, 'annotations.json'), '--model', 'scenes', '--methods', 'center', '--out', path.join(tmp, out), '--json', '-q', ...more]);
+    const only = await run('ann-only');
+    expect(only.code, only.stderr).toBe(0);
+    const s = lastJson(only.stdout) as { images: number; n: Record<string, Record<string, number>>; ci: Record<string, Record<string, [number, number]>>; results: Record<string, Record<string, number>> };
+    expect(s.images).toBe(3);
+    expect(s.n.center).toEqual({ rhoPlus: 3, rhoMinus: 3 });
+    const [lo, hi] = s.ci.center!.rhoPlus!;
+    expect(lo).toBeLessThanOrEqual(s.results.center!.rhoPlus!);
+    expect(hi).toBeGreaterThanOrEqual(s.results.center!.rhoPlus!);
+    expect(only.stderr).toMatch(/only the annotated images are scored/);
+    const all = await run('ann-all', '--include-unannotated');
+    expect(all.code, all.stderr).toBe(0);
+    expect((lastJson(all.stdout) as { images: number }).images).toBe(4);
+  }, 120_000);
 });
 
 describe('cameras eval density: shards, merge, resume', () => {

@@ -35,6 +35,7 @@ interface EvalCliOptions extends ModelCliOptions {
   checkPrediction: boolean;
   accept?: string;
   square?: boolean;
+  includeUnannotated?: boolean;
   pixelsPerStep?: string;
   curveSteps?: string;
   batch?: string;
@@ -119,6 +120,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--shard <k/n>', 'evaluate shard k of n (0-based k; items split by image id)')
     .option('--limit <n>', 'only the first n images (sorted by id), before sharding')
     .option('--class-map <file>', 'JSON mapping data-set classes to model labels or indices')
+    .option('--include-unannotated', 'density, insertion-deletion with --annotations: also score images without annotations, by the top-1 class')
     .option('--sizes <list>', 'CAMERAS input sizes, e.g. 224,324 (default 224,324,…,924)')
     .option('--method-options <json|file>', 'per-method options, e.g. \'{"rise":{"n":500},"smoothgrad":{"samples":10}}\'')
     .option('--pixels-per-step <n>', 'insertion/deletion: pixels changed per step (default 224)')
@@ -177,6 +179,7 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
       out: o.out,
       ...(shard ? { shard } : {}),
       ...(limit !== undefined ? { limit } : {}),
+      ...(o.includeUnannotated ? { includeUnannotated: true } : {}),
       ...(classMap ? { classMap } : {}),
       methodOptions,
       ...(perMethod ? { perMethod } : {}),

@@ -1,4 +1,5 @@
 import type { PointingResult } from './pointing-game.js';
+import { classMeanInterval, type BootstrapOptions, type Interval } from './bootstrap.js';
 
 /** The two splits of the benchmark. */
 export type PointingSplit = 'all' | 'difficult';
@@ -88,6 +89,12 @@ export class PointingGameTally {
     const used = mode === 'all-classes' ? acc.map((a) => (Number.isNaN(a.accuracy) ? 0 : a.accuracy)) : acc.filter((a) => !Number.isNaN(a.accuracy)).map((a) => a.accuracy);
     if (used.length === 0 || (mode === 'all-classes' && acc.every((a) => Number.isNaN(a.accuracy)))) return Number.NaN;
     return used.reduce((s, v) => s + v, 0) / used.length;
+  }
+
+  /** 95 % bootstrap interval of {@link meanAccuracy} (`evaluated` mode), resampling within each class. */
+  interval(split: PointingSplit, options: BootstrapOptions = {}): Interval {
+    const { hits, misses } = this.counts[split];
+    return classMeanInterval(Array.from(hits, (h, i) => ({ hits: h, total: h + misses[i]! })), options);
   }
 
   /** Number of scored (image, class) pairs in a split. */

@@ -7,6 +7,7 @@
  */
 import type { ClassMeanMode } from './pointing-tally.js';
 import { PointingGameTally } from './pointing-tally.js';
+import { meanInterval, type BootstrapOptions, type Interval } from './bootstrap.js';
 
 /** The summary object. Non-finite numbers become `null` when serialised with JSON.stringify. */
 export interface MetricSummary {
@@ -16,12 +17,25 @@ export interface MetricSummary {
   readonly images: number;
   /** Per method, metric name → value. */
   readonly results: Record<string, Record<string, number>>;
+  /**
+   * Per method, metric name → 95 % bootstrap interval `[low, high]` of that value (see
+   * `metrics/bootstrap.ts`: items resampled for means, outcomes within each class for the pointing game).
+   */
+  readonly ci?: Record<string, Record<string, Interval>>;
+  /** Per method, metric name → the number of items behind the value ((image, class) pairs). */
+  readonly n?: Record<string, Record<string, number>>;
 }
 
 /** Build the summary object (methods keep the insertion order of `results`). */
-export function makeSummary(metric: string, model: string, images: number, results: Record<string, Record<string, number>>): MetricSummary {
+export function makeSummary(
+  metric: string,
+  model: string,
+  images: number,
+  results: Record<string, Record<string, number>>,
+  extra: { ci?: Record<string, Record<string, Interval>>; n?: Record<string, Record<string, number>> } = {},
+): MetricSummary {
   if (!Number.isInteger(images) || images < 0) throw new RangeError(`makeSummary: bad image count ${images}`);
-  return { metric, model, images, results };
+  return { metric, model, images, results, ...(extra.ci ? { ci: extra.ci } : {}), ...(extra.n ? { n: extra.n } : {}) };
 }
 
 /** Pointing-game results of several methods: `{all, difficult}` mean accuracies (0..1) per method. */
@@ -34,7 +48,7 @@ export function pointingResults(tallies: Record<string, PointingGameTally>, mode
  * (an undefined ρ⁺ for an all-zero map) are left out of the mean and counted in `skipped`.
  */
 export class MeanTally {
-  private readonly sums = new Map<string, Map<string, { sum: number; n: number; skipped: number }>>();
+  private readonly sums = new Map<string, Map<string, { sum: number; n: number; skipped: number; values: number[] }>>();
 
   /** Add one image's values for a method. */
   add(method: string, values: Readonly<Record<string, number>>): void {
@@ -42,10 +56,11 @@ export class MeanTally {
     if (!m) this.sums.set(method, (m = new Map()));
     for (const [k, v] of Object.entries(values)) {
       if (typeof v !== 'number') throw new TypeError(`MeanTally: ${method}.${k} is not a number`);
-      const a = m.get(k) ?? { sum: 0, n: 0, skipped: 0 };
+      const a = m.get(k) ?? { sum: 0, n: 0, skipped: 0, values: [] };
       if (Number.isFinite(v)) {
         a.sum += v;
         a.n++;
+        a.values.push(v);
       } else a.skipped++;
       m.set(k, a);
     }
@@ -57,6 +72,13 @@ export class MeanTally {
     for (const [method, m] of this.sums) {
       out[method] = Object.fromEntries([...m].map(([k, a]) => [k, a.n > 0 ? a.sum / a.n : Number.NaN]));
     }
+    return out;
+  }
+
+  /** 95 % bootstrap intervals of the means (resampling the finite values). */
+  intervals(options: BootstrapOptions = {}): Record<string, Record<string, Interval>> {
+    const out: Record<string, Record<string, Interval>> = {};
+    for (const [method, m] of this.sums) out[method] = Object.fromEntries([...m].map(([k, a]) => [k, meanInterval(a.values, options)]));
     return out;
   }
 
@@ -103,13 +125,27 @@ export function summaryMarkdown(summary: MetricSummary, columns?: readonly Colum
   const cols: readonly ColumnSpec[] = columns
     ?? (known ? [...known, ...SCALE_COLUMNS.filter((c) => methods.some((m) => c.key in summary.results[m]!))] : undefined)
     ?? [...new Set(methods.flatMap((m) => Object.keys(summary.results[m]!)))].map((key) => ({ key }));
-  const cell = (v: number | undefined, c: ColumnSpec) => (typeof v === 'number' && Number.isFinite(v) ? (v * (c.scale ?? 1)).toFixed(c.digits ?? 3) : '—');
+  const num = (v: number, c: ColumnSpec) => (v * (c.scale ?? 1)).toFixed(c.digits ?? 3);
+  const cell = (m: string, c: ColumnSpec) => {
+    const v = summary.results[m]![c.key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
+    const ci = summary.ci?.[m]?.[c.key];
+    return ci && Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? `${num(v, c)} [${num(ci[0], c)}, ${num(ci[1], c)}]` : num(v, c);
+  };
+  // One count column: the items behind the first column (the others are the same items or a subset).
+  const nKey = cols[0]?.key;
+  const hasN = nKey !== undefined && methods.some((m) => summary.n?.[m]?.[nKey] !== undefined);
+  const nCell = (m: string) => {
+    const counts = summary.n?.[m] ?? {};
+    const shown = [...new Set(cols.map((c) => counts[c.key]).filter((v): v is number => v !== undefined))];
+    return shown.length ? shown.join(' / ') : '—';
+  };
   const lines = [
-    `**${summary.metric}**, model \`${summary.model}\`, ${summary.images} image${summary.images === 1 ? '' : 's'}`,
+    `**${summary.metric}**, model \`${summary.model}\`, ${summary.images} image${summary.images === 1 ? '' : 's'}${summary.ci ? '; [95 % bootstrap interval]' : ''}`,
     '',
-    `| Method | ${cols.map((c) => c.title ?? c.key).join(' | ')} |`,
-    `|---|${cols.map(() => '---:').join('|')}|`,
-    ...methods.map((m) => `| ${m} | ${cols.map((c) => cell(summary.results[m]![c.key], c)).join(' | ')} |`),
+    `| Method | ${cols.map((c) => c.title ?? c.key).join(' | ')}${hasN ? ' | n |' : ' |'}`,
+    `|---|${cols.map(() => '---:').join('|')}|${hasN ? '---:|' : ''}`,
+    ...methods.map((m) => `| ${m} | ${cols.map((c) => cell(m, c)).join(' | ')}${hasN ? ` | ${nCell(m)} |` : ' |'}`),
   ];
   return `${lines.join('\n')}\n`;
 }

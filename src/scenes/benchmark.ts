@@ -2,6 +2,7 @@ import type { ModelAdapter } from '../core/types.js';
 import type { SaliencyMethod } from '../methods/types.js';
 import { argmaxPoint, pointingHit } from '../metrics/pointing-game.js';
 import { maskEnergy } from '../metrics/mask-energy.js';
+import { meanInterval, type Interval } from '../metrics/bootstrap.js';
 import { generateScene } from './generator.js';
 
 /** Options of {@link benchmarkScenes}. */
@@ -29,6 +30,8 @@ export interface SceneBenchmarkScores {
   maskEnergy: number;
   /** Number of (scene, class) pairs scored. */
   pairs: number;
+  /** 95 % bootstrap intervals of the two scores over the (scene, class) pairs. */
+  ci: { pointingGame: Interval; maskEnergy: Interval };
   /** CAMERAS (methods with an acceptance policy): mean number of sizes kept per map. */
   sizesUsedMean?: number;
   /** CAMERAS: maps that kept one size or none. */
@@ -52,8 +55,8 @@ export async function benchmarkScenes(
   const width = opts.width ?? 224;
   const height = opts.height ?? width;
   const firstSeed = opts.firstSeed ?? SCENE_BENCHMARK_SEED;
-  const sums: Record<string, { hits: number; energy: number; pairs: number; sizes: number; single: number; multiScale: boolean }> = {};
-  for (const name of Object.keys(methods)) sums[name] = { hits: 0, energy: 0, pairs: 0, sizes: 0, single: 0, multiScale: false };
+  const sums: Record<string, { hits: number; energy: number; pairs: number; sizes: number; single: number; multiScale: boolean; hitList: number[]; energyList: number[] }> = {};
+  for (const name of Object.keys(methods)) sums[name] = { hits: 0, energy: 0, pairs: 0, sizes: 0, single: 0, multiScale: false, hitList: [], energyList: [] };
   for (let i = 0; i < n; i++) {
     const scene = generateScene(firstSeed + i, { width, height, numObjects: opts.objects ?? 1 });
     const classes = [...new Set(scene.objects.map((o) => o.classIndex))];
@@ -63,8 +66,12 @@ export async function benchmarkScenes(
       for (const [name, method] of Object.entries(methods)) {
         const r = await method(model, scene.image, { ...opts.options, ...opts.perMethod?.[name], target: cls });
         const s = sums[name];
-        s.hits += pointingHit(mask, width, height, argmaxPoint(r.map, width, height)) ? 1 : 0;
-        s.energy += maskEnergy(r.map, mask);
+        const hit = pointingHit(mask, width, height, argmaxPoint(r.map, width, height)) ? 1 : 0;
+        const energy = maskEnergy(r.map, mask);
+        s.hits += hit;
+        s.energy += energy;
+        s.hitList.push(hit);
+        s.energyList.push(energy);
         s.pairs++;
         if (r.accept !== undefined) {
           s.multiScale = true;
@@ -82,6 +89,7 @@ export async function benchmarkScenes(
         pointingGame: s.hits / s.pairs,
         maskEnergy: s.energy / s.pairs,
         pairs: s.pairs,
+        ci: { pointingGame: meanInterval(s.hitList), maskEnergy: meanInterval(s.energyList) },
         ...(s.multiScale ? { sizesUsedMean: s.sizes / s.pairs, singleScale: s.single } : {}),
       },
     ]),
