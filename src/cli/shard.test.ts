@@ -25,6 +25,10 @@ describe('resolveShard', () => {
     // --array=10-40:10 → 10, 20, 30, 40.
     expect(resolveShard('auto', slurm(30, 10, 40, { SLURM_ARRAY_TASK_STEP: '10', SLURM_ARRAY_TASK_COUNT: '4' }))).toMatchObject({ index: 2, count: 4 });
     expect(resolveShard('auto/3', { SLURM_ARRAY_TASK_ID: '2' })).toMatchObject({ index: 2, count: 3, source: 'slurm' });
+    // With a count, task ids are shard indices: `sbatch --array=3,7` re-runs shards 3 and 7 of 16.
+    const rerun = { SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_MIN: '3', SLURM_ARRAY_TASK_MAX: '7', SLURM_ARRAY_TASK_COUNT: '2' };
+    expect(resolveShard('auto/16', rerun)).toMatchObject({ index: 7, count: 16, source: 'slurm' });
+    expect(resolveShard('auto', { ...rerun, CAMERAS_SHARD_COUNT: '16' })).toMatchObject({ index: 7, count: 16 });
     expect(resolveShard('auto', { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '2' })).toMatchObject({ index: 1, count: 2 });
     expect(resolveShard('auto', slurm(2, 0, 2)).env).toEqual({ SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '2' });
   });
@@ -41,8 +45,8 @@ describe('resolveShard', () => {
       ['auto/0', { JOB_COMPLETION_INDEX: '0' }, /expected auto or auto\/N/],
       ['auto/x', { JOB_COMPLETION_INDEX: '0' }, /expected auto or auto\/N/],
       ['auto/3', { JOB_COMPLETION_INDEX: '0', SLURM_ARRAY_TASK_ID: '0' }, /both JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID/],
-      ['auto', { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '5', SLURM_ARRAY_TASK_COUNT: '3' }, /array has gaps .*--array=0-2/],
-      ['auto/4', { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '3' }, /array has 3 tasks but the shard count is 4/],
+      ['auto', { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '5', SLURM_ARRAY_TASK_COUNT: '3' }, /array has gaps .*give the count \(--shard auto\/N\)/],
+      ['auto/3', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3' }, /SLURM_ARRAY_TASK_ID=3 is not below the shard count 3; with a count given the task ids are the shard indices \(--array=0-2/],
       ['auto', { SLURM_ARRAY_TASK_ID: '2' }, /no SLURM_ARRAY_TASK_COUNT or MIN\/MAX/],
       ['auto', { SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3' }, /not a task of the array/],
       ['auto', { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '3' }, /gives shard 3, not below the shard count 3/],

@@ -55,12 +55,14 @@ function picked(env: Env, names: readonly string[]): Record<string, string> {
  *
  * - Kubernetes Indexed Job: shard `JOB_COMPLETION_INDEX` of N, N from `auto/N` or
  *   `$CAMERAS_SHARD_COUNT` (the Job's `completions`).
- * - Slurm job array: shard `(SLURM_ARRAY_TASK_ID − MIN) / STEP` of `SLURM_ARRAY_TASK_COUNT`, so
- *   `--array=1-8` works as well as `--array=0-7`. An array with gaps (`--array=0,2,5`) is refused:
- *   its tasks cannot cover every item.
+ * - Slurm job array, `--shard auto`: shard `(SLURM_ARRAY_TASK_ID − MIN) / STEP` of
+ *   `SLURM_ARRAY_TASK_COUNT`, so `--array=1-8` works as well as `--array=0-7`. An array with gaps
+ *   (`--array=0,2,5`) is refused: its tasks cannot cover every item.
+ * - Slurm job array with a count (`auto/N` or `$CAMERAS_SHARD_COUNT`): shard
+ *   `SLURM_ARRAY_TASK_ID` of N, so that `sbatch --array=3,7` runs shards 3 and 7 again.
  *
- * A count given twice (`auto/N`, the variable, the array's size) must agree: a worker that
- * disagreed with its siblings about N would evaluate the wrong items.
+ * A count given twice (`auto/N` and the variable) must agree: a worker that disagreed with its
+ * siblings about N would evaluate the wrong items.
  *
  * @throws RangeError with a one-line message on a malformed spec, a missing or contradictory
  *   environment, or an index outside 0..n−1.
@@ -91,22 +93,25 @@ export function resolveShard(spec: string, env: Env = process.env): ResolvedShar
     return { index: k8s, count, source: 'kubernetes', env: picked(env, [K8S_INDEX, ...(fromVar !== undefined ? [SHARD_COUNT_ENV] : [])]) };
   }
   if (slurmId !== undefined) {
+    const vars = picked(env, [...SLURM, ...(fromVar !== undefined ? [SHARD_COUNT_ENV] : [])]);
+    const array = Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ');
+    if (count !== undefined) {
+      // A count given: task ids are shard indices, so `sbatch --array=3,7` runs shards 3 and 7 again.
+      if (slurmId >= count) {
+        throw new RangeError(`--shard auto: SLURM_ARRAY_TASK_ID=${slurmId} is not below the shard count ${count}; with a count given the task ids are the shard indices (--array=0-${count - 1} or some of them)`);
+      }
+      return { index: slurmId, count, source: 'slurm', env: vars };
+    }
     const min = envInt(env, 'SLURM_ARRAY_TASK_MIN', 0) ?? 0;
     const max = envInt(env, 'SLURM_ARRAY_TASK_MAX', 0);
     const step = envInt(env, 'SLURM_ARRAY_TASK_STEP', 1) ?? 1;
     const slurmCount = envInt(env, 'SLURM_ARRAY_TASK_COUNT', 1);
-    const vars = picked(env, [...SLURM, ...(fromVar !== undefined ? [SHARD_COUNT_ENV] : [])]);
-    const array = Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(' ');
     if (max !== undefined && (max < min || (max - min) % step !== 0)) throw new RangeError(`--shard auto: inconsistent Slurm array (${array})`);
     const span = max !== undefined ? (max - min) / step + 1 : undefined;
     if (span !== undefined && slurmCount !== undefined && span !== slurmCount) {
-      throw new RangeError(`--shard auto: the Slurm array has gaps (${array}); submit a range, --array=0-${slurmCount - 1}`);
+      throw new RangeError(`--shard auto: the Slurm array has gaps (${array}); submit a range, or give the count (--shard auto/N) to run some shards again`);
     }
-    const arrayCount = slurmCount ?? span;
-    if (arrayCount !== undefined && count !== undefined && arrayCount !== count) {
-      throw new RangeError(`--shard auto: the Slurm array has ${arrayCount} tasks but the shard count is ${count} (${array})`);
-    }
-    const n = arrayCount ?? count;
+    const n = slurmCount ?? span;
     if (n === undefined) {
       throw new RangeError(`--shard auto: SLURM_ARRAY_TASK_ID=${slurmId} but no SLURM_ARRAY_TASK_COUNT or MIN/MAX: use --shard auto/N`);
     }
