@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,5 +51,22 @@ describe('acquireLock', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     expect(JSON.parse(readFileSync(file, 'utf8')).pid).toBe(process.pid);
     await lock.release();
+  });
+});
+
+describe('acquireLock and signals', () => {
+  it('removes the lock when the holder gets SIGTERM, and still dies of the signal', async () => {
+    const file = path.join(tmp(), 'r.jsonl.lock');
+    const script = `const { acquireLock } = await import(${JSON.stringify(path.resolve('src/node/file-lock.ts'))});
+      await acquireLock(${JSON.stringify(file)}); process.stdout.write('held\\n'); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+    expect(existsSync(file)).toBe(true);
+    const signal = await new Promise((resolve) => {
+      child.on('close', (_code, sig) => resolve(sig));
+      child.kill('SIGTERM');
+    });
+    expect(signal).toBe('SIGTERM');
+    expect(existsSync(file)).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
  * host, or when its heartbeat has not moved for `staleMs` of the waiter's own clock.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
 
@@ -29,6 +30,11 @@ export interface LockOptions {
   readonly onWait?: (holder: string) => void;
   /** Told when a stale lock is taken over. */
   readonly onTakeOver?: (holder: string) => void;
+  /**
+   * Remove the lock on SIGTERM and SIGINT, then die of the signal as usual, so that the next
+   * attempt (a pod deleted and retried, a Slurm task requeued) need not wait `staleMs`. Default true.
+   */
+  readonly releaseOnSignals?: boolean;
 }
 
 /** A held lock. */
@@ -111,10 +117,22 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     utimes(file, t, t).catch(() => undefined);
   }, heartbeatMs);
   timer.unref();
+  const signals: NodeJS.Signals[] = options.releaseOnSignals === false ? [] : ['SIGTERM', 'SIGINT'];
+  const onSignal = (sig: NodeJS.Signals) => {
+    try {
+      if ((JSON.parse(readFileSync(file, 'utf8')) as LockInfo).token === info.token) rmSync(file, { force: true });
+    } catch {
+      // gone or unreadable: nothing of ours to remove
+    }
+    for (const s of signals) process.removeListener(s, onSignal);
+    process.kill(process.pid, sig);
+  };
+  for (const s of signals) process.once(s, onSignal);
   return {
     file,
     async release() {
       clearInterval(timer);
+      for (const s of signals) process.removeListener(s, onSignal);
       const cur = await readLock(file).catch(() => undefined);
       if (cur?.info?.token === info.token) await rm(file, { force: true });
     },
