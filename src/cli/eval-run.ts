@@ -84,6 +84,20 @@ export interface EvalRunOptions {
   readonly progress?: ProgressStream | null;
   /** Notes and per-image errors (default: stderr). */
   readonly onNote?: (message: string) => void;
+  /** Told what this run owes before any item is computed (a shard worker writes its manifest). */
+  readonly onPlan?: (plan: EvalPlan) => Promise<void> | void;
+}
+
+/** What a run owes, known once the images are listed and the results file is checked. */
+export interface EvalPlan {
+  /** The JSONL results file. */
+  readonly file: string;
+  /** Ids of the images this run (shard) evaluates. */
+  readonly images: readonly string[];
+  /** Images of the whole run, after `limit` and before sharding. */
+  readonly totalImages: number;
+  /** The settings stored with every record. */
+  readonly settings: Readonly<Record<string, unknown>>;
 }
 
 /** What a run did. */
@@ -190,6 +204,7 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
 
   let images = (await listImages(o, set)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (o.limit !== undefined) images = images.slice(0, o.limit);
+  const totalImages = images.length;
   if (o.shard) images = shardItems(images, o.shard, (im) => im.id);
   if (images.length === 0) note(`no images to evaluate in ${o.imagesDir}${o.shard ? ` for shard ${o.shard.index}/${o.shard.count}` : ''}`);
 
@@ -202,6 +217,14 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
     if (JSON.stringify((r as Partial<EvalRecord> & { settings?: unknown }).settings) !== settingsJson) {
       await store.close();
       throw new Error(`${file} holds results made with other settings (${JSON.stringify((r as { settings?: unknown }).settings)}); use another --out`);
+    }
+  }
+  if (o.onPlan) {
+    try {
+      await o.onPlan({ file, images: images.map((im) => im.id), totalImages, settings });
+    } catch (e) {
+      await store.close();
+      throw e;
     }
   }
   const scorer = new ModelScorer(o.model, { baseSize: o.methodOptions?.baseSize, square: o.methodOptions?.square, inputResize: o.methodOptions?.inputResize });

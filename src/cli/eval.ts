@@ -12,12 +12,14 @@ import { loadClassMap } from '../node/annotations.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import type { Shard } from '../node/run-store.js';
-import { mergeRuns, parseShard, readRunFile } from '../node/run-store.js';
+import { mergeRuns, readRunFile } from '../node/run-store.js';
 import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import type { EvalMetric, EvalSummary } from './eval-records.js';
 import { checkRecords, EVAL_METRICS, summarizeRecords } from './eval-records.js';
 import { resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.js';
 import { registerEvalScenes } from './eval-scenes.js';
+import type { ResolvedShard, ShardWorker } from './shard.js';
+import { checkMergeTarget, checkSameSettings, describeShard, mergeShardFolder, resolveShard, startShardWorker } from './shard.js';
 
 interface EvalCliOptions extends ModelCliOptions {
   images: string;
@@ -117,7 +119,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--methods <list>', 'comma-separated methods (see `cameras explain --help`); `center` = the trivial baseline', 'cameras,gradcam,center')
     .option('-o, --out <dir>', 'output folder: results JSONL and summary', 'out/eval')
     .option('--json', 'end stdout with one JSON summary line')
-    .option('--shard <k/n>', 'evaluate shard k of n (0-based k; items split by image id)')
+    .option('--shard <k/n|auto[/n]>', 'evaluate shard k of n (0-based k; items split by image id); auto: k (and n) from a Kubernetes Indexed Job or Slurm job array (docs/scale-out.md)')
     .option('--limit <n>', 'only the first n images (sorted by id), before sharding')
     .option('--class-map <file>', 'JSON mapping data-set classes to model labels or indices')
     .option('--include-unannotated', 'density, insertion-deletion with --annotations: also score images without annotations, by the top-1 class')
@@ -134,9 +136,9 @@ function addRunOptions(cmd: Command): Command {
 async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> {
   const methods = parseMethods(o.methods);
   if (metric === 'pointing-game' && !o.annotations) throw new CliError('pointing-game needs --annotations', 2);
-  let shard: Shard | undefined;
+  let shard: ResolvedShard | undefined;
   try {
-    shard = o.shard !== undefined ? parseShard(o.shard) : undefined;
+    shard = o.shard !== undefined ? resolveShard(o.shard) : undefined;
   } catch (e) {
     throw new CliError(oneLine(e), 2);
   }
@@ -169,7 +171,12 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
   await startBackend(o);
   const model = await modelFromOptions(o);
   fs.mkdirSync(o.out, { recursive: true });
+  let worker: ShardWorker | undefined;
   try {
+    if (shard) {
+      note(describeShard(shard));
+      worker = await startShardWorker({ file: resultsFile(o.out, metric, model.name, shard), metric, model: model.name, shard, methods, ...(limit !== undefined ? { limit } : {}), note });
+    }
     const report = await runEvaluation({
       metric,
       imagesDir: o.images,
@@ -187,7 +194,9 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
       ...(maxPixels !== undefined ? { maxPixels } : {}),
       progress: o.quiet ? null : undefined,
       onNote: note,
+      ...(worker ? { onPlan: worker.onPlan } : {}),
     });
+    await worker?.finish(report.failed);
     const md = summaryMarkdown(report.summary) + captionNotes(report, report.failed.length);
     note(`${report.file}: ${report.computed} items computed, ${report.skipped} already stored; ${report.summary.images} images in the summary, ${report.failed.length} failed`);
     await emit(report.summary, md, o.json, summaryFiles(o.out, shard));
@@ -195,16 +204,29 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
   } catch (e) {
     throw e instanceof CliError ? e : new CliError(oneLine(e));
   } finally {
+    await worker?.release();
     model.dispose();
   }
 }
 
-/** `cameras eval merge FILES...`: merge shard results and summarise them. */
+/** `cameras eval merge FILES...` or `--out DIR` alone (the shards in DIR): merge shard results and summarise them. */
 async function mergeCommand(files: string[], o: { json?: boolean; out?: string; methods?: string }): Promise<void> {
+  let incomplete: string | undefined;
+  if (files.length === 0) {
+    if (!o.out) throw new CliError('give the results files, or --out DIR holding the shards', 2);
+    try {
+      const found = await mergeShardFolder(o.out, note);
+      files = found.files;
+      if (found.incomplete.length > 0) incomplete = found.verdict;
+    } catch (e) {
+      throw new CliError(oneLine(e));
+    }
+  }
   for (const f of files) if (!fs.existsSync(f)) throw new CliError(`${f}: no such file`, 2);
   let merged;
   try {
     merged = checkRecords(await mergeRuns(files), files.join(', '));
+    checkSameSettings(merged, files.join(', '));
   } catch (e) {
     throw new CliError(oneLine(e));
   }
@@ -213,15 +235,23 @@ async function mergeCommand(files: string[], o: { json?: boolean; out?: string; 
   const order = o.methods ? parseMethods(o.methods) : [...new Set((await Promise.all(files.map(async (f) => (await readRunFile(f)).records))).flat().map((r) => String(r.method)))];
   const { metric, model } = merged[0]!;
   const s = summarizeRecords(metric, model, merged, order);
-  const md = summaryMarkdown(s.summary) + captionNotes(s, 0);
+  const md = summaryMarkdown(s.summary) + captionNotes(s, 0) + (incomplete ? `\nIncomplete: ${incomplete}.\n` : '');
   note(`merged ${merged.length} results from ${files.length} file${files.length === 1 ? '' : 's'}`);
   let outFiles;
   if (o.out) {
     fs.mkdirSync(o.out, { recursive: true });
-    await writeFileAtomic(resultsFile(o.out, metric, model), merged.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const target = resultsFile(o.out, metric, model);
+    try {
+      await checkMergeTarget(target, merged);
+    } catch (e) {
+      throw new CliError(oneLine(e));
+    }
+    await writeFileAtomic(target, merged.map((r) => JSON.stringify(r)).join('\n') + '\n');
     outFiles = summaryFiles(o.out);
   }
   await emit(s.summary, md, o.json, outFiles);
+  // What is there is merged; the exit status tells a pipeline that shards are missing.
+  if (incomplete) process.exitCode = 1;
 }
 
 /** Registers `cameras eval ...`. */
@@ -234,10 +264,10 @@ export function registerEval(program: Command): void {
   }
   registerEvalScenes(ev);
   ev.command('merge')
-    .description('merge the JSONL results of shards and print the summary')
-    .argument('<files...>', 'results files written by `cameras eval ... --shard k/n`')
+    .description('merge the JSONL results of shards and print the summary; with --out DIR alone, the shards in DIR and which are complete, partial or missing (exit 1 unless all are complete)')
+    .argument('[files...]', 'results files written by `cameras eval ... --shard k/n` (default: the shards in --out)')
     .option('--json', 'end stdout with one JSON summary line')
-    .option('-o, --out <dir>', 'also write the merged JSONL and summary.{json,md} here')
+    .option('-o, --out <dir>', 'also write the merged JSONL and summary.{json,md} here; without files, merge the shards found here')
     .option('--methods <list>', 'row order (default: as the runs wrote them)')
     .option('-v, --verbose', 'stack traces on errors')
     .action(async (files: string[], o: { json?: boolean; out?: string; methods?: string }) => {
