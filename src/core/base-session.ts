@@ -1,7 +1,6 @@
 import * as tf from './tf.js';
 import type { ModelAdapter, RgbImage } from './types.js';
-import type { SaliencyResult, TargetInfo, TargetSpec } from '../methods/types.js';
-import type { ExplainOptions } from '../methods/types.js';
+import type { ExplainInput, ExplainOptions, SaliencyResult, TargetInfo, TargetSpec } from './method.js';
 import { imageToTensor, normalizeInput } from './preprocess.js';
 import { resizeImage } from './resize.js';
 import { scaledShape } from './schedule.js';
@@ -9,8 +8,7 @@ import { argmax, resolveTarget, softmax } from './target.js';
 import { assertFiniteMap, normalizeMap } from './normalize.js';
 import type { AcceptPolicy } from './accept.js';
 
-/** What a method can be given: an RGB image (0..255) or an already preprocessed NHWC tensor. */
-export type ExplainInput = RgbImage | tf.Tensor4D;
+export type { ExplainInput } from './method.js';
 
 /** Options every session understands. */
 export interface SessionOptions extends ExplainOptions {

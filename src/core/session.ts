@@ -1,6 +1,6 @@
 import * as tf from './tf.js';
 import type { ModelAdapter, SplitModel } from './types.js';
-import type { SaliencyResult } from '../methods/types.js';
+import type { SaliencyResult } from './method.js';
 import { probeLayer, type LayerProbe } from './probe.js';
 import type { AcceptPolicy } from './accept.js';
 import { BaseSession, type ExplainInput, type SessionOptions } from './base-session.js';

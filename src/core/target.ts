@@ -1,4 +1,4 @@
-import type { TargetSpec } from '../methods/types.js';
+import type { TargetSpec } from './method.js';
 
 /** Index of the largest value; the first one on ties. */
 export function argmax(values: ArrayLike<number>): number {

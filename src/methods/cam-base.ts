@@ -1,7 +1,6 @@
 import * as tf from '../core/tf.js';
-import type { ModelAdapter } from '../core/types.js';
-import type { SaliencyResult } from './types.js';
-import { withSession, type ExplainInput, type SessionOptions } from '../core/session.js';
+import type { SaliencyMethod } from '../core/method.js';
+import { withSession, type SessionOptions } from '../core/session.js';
 import { resizeBilinear } from '../core/resize.js';
 
 /** Options of the single-pass CAM methods built on {@link camMethod}. */
@@ -26,7 +25,7 @@ export function weightedSum(activation: tf.Tensor4D, weights: tf.Tensor): tf.Ten
  * model's native size, a method-specific combination of A and G, ReLU at the layer's resolution,
  * bilinear upsampling to the input's H×W, normalisation to [0, 1].
  */
-export function camMethod(name: string, combine: CamCombine): (model: ModelAdapter, input: ExplainInput, options?: CamOptions) => Promise<SaliencyResult> {
+export function camMethod(name: string, combine: CamCombine): SaliencyMethod<CamOptions> {
   return async (model, input, options = {}) => {
     const size = options.size ?? options.baseSize ?? model.inputSize;
     return withSession(model, input, { ...options, baseSize: options.baseSize ?? size }, 1, async (s) => {

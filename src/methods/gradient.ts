@@ -1,7 +1,7 @@
 import type { ModelAdapter } from '../core/types.js';
 import type { SaliencyResult } from './types.js';
 import type { ExplainInput, SessionOptions } from '../core/session.js';
-import { withInputSession } from './input-session.js';
+import { withInputSession } from '../core/input-session.js';
 import { inputGradient, maxAbsOverChannels } from './input-gradient.js';
 import * as tf from '../core/tf.js';
 

@@ -2,7 +2,7 @@ import * as tf from '../core/tf.js';
 import type { ModelAdapter } from '../core/types.js';
 import type { SaliencyResult } from './types.js';
 import type { ExplainInput, SessionOptions } from '../core/session.js';
-import { withInputSession } from './input-session.js';
+import { withInputSession } from '../core/input-session.js';
 import { inputGradient } from './input-gradient.js';
 import { fillValue, positiveInt, type FillMode } from './perturbation.js';
 

@@ -3,7 +3,7 @@ import type { ModelAdapter } from '../core/types.js';
 import type { SaliencyResult } from './types.js';
 import type { ExplainInput, SessionOptions } from '../core/session.js';
 import { createRng, type Rng } from '../scenes/rng.js';
-import { withInputSession } from './input-session.js';
+import { withInputSession } from '../core/input-session.js';
 import { applyMasks, fillValue, positiveInt, targetProbabilities, type FillMode } from './perturbation.js';
 
 /** Options of {@link rise}. */

@@ -1,8 +1,8 @@
-import * as tf from '../core/tf.js';
-import type { ModelAdapter } from '../core/types.js';
-import type { SaliencyResult } from './types.js';
-import { BaseSession, type ExplainInput, type SessionOptions } from '../core/base-session.js';
-import { resizeBilinear } from '../core/resize.js';
+import * as tf from './tf.js';
+import type { ModelAdapter } from './types.js';
+import type { ExplainInput, SaliencyResult } from './method.js';
+import { BaseSession, type SessionOptions } from './base-session.js';
+import { resizeBilinear } from './resize.js';
 
 /**
  * The session of methods that need no layer κ (input gradients, perturbations, the centre
