@@ -2,6 +2,7 @@ import * as tf from './tf.js';
 import type { ModelAdapter, RgbImage } from './types.js';
 import type { ExplainInput, ExplainOptions, SaliencyResult, TargetInfo, TargetSpec } from './method.js';
 import { imageToTensor, normalizeInput } from './preprocess.js';
+import { tensorInput } from './tensor-input.js';
 import { resizeImage } from './resize.js';
 import { scaledShape } from './schedule.js';
 import { argmax, resolveTarget, softmax } from './target.js';
@@ -16,10 +17,6 @@ export interface SessionOptions extends ExplainOptions {
   square?: boolean;
   /** Base size ζ₀ whose prediction is the reference (default: the model's native input size). */
   baseSize?: number;
-}
-
-function isTensor(x: ExplainInput): x is tf.Tensor4D {
-  return x instanceof tf.Tensor;
 }
 
 /**
@@ -46,10 +43,7 @@ export abstract class BaseSession {
     readonly options: SessionOptions,
     private readonly totalPasses: number,
   ) {
-    if (isTensor(input) && (input.rank !== 4 || input.shape[0] !== 1 || input.shape[3] !== 3)) {
-      throw new Error(`input tensor must be [1, H, W, 3], got [${input.shape.join(', ')}]`);
-    }
-    this.input = tf.tidy(() => (isTensor(input) ? input.clone() : normalizeInput(imageToTensor(input), model.preprocess)));
+    this.input = tf.tidy(() => tensorInput(input) ?? normalizeInput(imageToTensor(input as RgbImage), model.preprocess));
     [, this.height, this.width] = this.input.shape;
     this.baseSize = options.baseSize ?? model.inputSize;
   }
