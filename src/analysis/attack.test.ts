@@ -3,7 +3,7 @@ import * as tf from '../core/tf.js';
 import { pgd, workingImage } from './pgd.js';
 import { focusedAttack, massOutside, summarizeFocusedAttack } from './focused-attack.js';
 import { adversarialCheck, randomMask, summarizeAdversarialCheck, topKMask } from './adversarial-check.js';
-import { fixedMethod, grayImage, linearModel } from './test-models.js';
+import { fixedMethod, grayImage, linearModel } from '../testing/analysis-models.js';
 
 /**
  * Two classes, logit₁ − logit₀ = Σ u·(x − 128)/255 − margin with u the given per-entry weights:

@@ -5,7 +5,8 @@ import { randomizable, glorotLimit, weightRole, LayersRandomizer } from './rando
 import { modelRandomizationCheck } from './model-randomization.js';
 import { mapSimilarity } from './similarity-scores.js';
 import { sanityGrid, sanityPlotSvg } from './sanity-plot.js';
-import { linearModel, tinyLayersModel } from './test-models.js';
+import { linearModel } from '../testing/analysis-models.js';
+import { tinyBatchNormModel } from '../testing/layers-models.js';
 import type { RgbImage } from '../core/types.js';
 
 function weightsOf(m: unknown, layer: string): Float32Array[] {
@@ -27,7 +28,7 @@ function blobImage(size: number): RgbImage {
 
 describe('weight randomisation', () => {
   it('lists weighted layers output → input and groups batch norm with its convolution', () => {
-    const model = tinyLayersModel();
+    const model = tinyBatchNormModel();
     const r = randomizable(model)!;
     expect(r).toBeInstanceOf(LayersRandomizer);
     expect(r.weightedLayers()).toEqual(['fc', 'c2', 'bn1', 'c1']);
@@ -36,7 +37,7 @@ describe('weight randomisation', () => {
   });
 
   it('changes exactly the requested layers, reproducibly, and leaves the original alone', async () => {
-    const model = tinyLayersModel();
+    const model = tinyBatchNormModel();
     const r = randomizable(model)!;
     const before = ['c1', 'bn1', 'c2', 'fc'].map((l) => weightsOf(model, l));
     const tensors = tf.memory().numTensors;
@@ -64,7 +65,7 @@ describe('weight randomisation', () => {
   });
 
   it('rejects unknown layers and models it cannot clone', async () => {
-    const model = tinyLayersModel();
+    const model = tinyBatchNormModel();
     await expect(randomizable(model)!.randomized(['gap'], 1)).rejects.toThrow(/not a layer with weights/);
     expect(randomizable(linearModel(new Float32Array(12 * 2), [0, 0], 2))).toBeUndefined();
     expect(weightRole('conv1_bn/moving_variance')).toBe('moving_variance');
@@ -85,7 +86,7 @@ describe('model randomisation check', () => {
   });
 
   it('runs cascading and independent steps; a fully random model changes the map', async () => {
-    const model = tinyLayersModel();
+    const model = tinyBatchNormModel();
     const image = blobImage(24);
     const tensors = tf.memory().numTensors;
     const seen: number[] = [];
@@ -115,7 +116,7 @@ describe('model randomisation check', () => {
   it('refuses models without the capability and bad options', async () => {
     const lin = linearModel(new Float32Array(4 * 4 * 3 * 2), [0, 0], 4);
     await expect(modelRandomizationCheck(lin, blobImage(4), { methods: { gradcam } })).rejects.toThrow(/cannot be re-initialised/);
-    const model = tinyLayersModel();
+    const model = tinyBatchNormModel();
     await expect(modelRandomizationCheck(model, blobImage(24), { methods: {} })).rejects.toThrow(/no methods/);
     await expect(modelRandomizationCheck(model, blobImage(24), { methods: { gradcam }, maxSteps: 0 })).rejects.toThrow(RangeError);
     model.dispose();

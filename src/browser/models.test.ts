@@ -11,9 +11,11 @@ import { loadZooModel } from './zoo.js';
 import { loadModelFromUrl } from './url-model.js';
 import { describeFiles, loadModelFromFiles } from './files-model.js';
 import { topPredictions } from './predict.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
-const MIRROR = path.resolve('../shared/models');
+const MIRROR = sharedPath('models');
 const MOBILENET = 'mobilenet_v1_0.25_224';
+const needsMirror = describeShared(`models/${MOBILENET}`, 'models/labels', 'models/tflite');
 const MIRROR_URL = 'http://mirror.test/models/';
 
 /** A fake fetch serving local folders under URL prefixes, logging requests; `tamper` may alter answers. */
@@ -69,7 +71,7 @@ beforeAll(async () => {
 });
 afterAll(() => reference?.dispose());
 
-describe('loadZooModel', () => {
+needsMirror('loadZooModel', () => {
   it('loads from a mirror URL, checks the zoo hash, and predicts exactly as the Node loader', async () => {
     const fetch = folderFetch({ [MIRROR_URL]: MIRROR });
     const before = tf.memory().numTensors;
@@ -118,7 +120,7 @@ describe('loadZooModel', () => {
   });
 });
 
-describe('loadModelFromFiles', () => {
+needsMirror('loadModelFromFiles', () => {
   const dir = path.join(MIRROR, MOBILENET);
   const weightFiles = (): File[] => fs.readdirSync(dir).filter((f) => f !== 'model.json').map((f) => fileOf(path.join(dir, f)));
 
@@ -169,7 +171,7 @@ describe('loadModelFromFiles', () => {
   });
 });
 
-describe('loadModelFromUrl', () => {
+needsMirror('loadModelFromUrl', () => {
   it('reads cameras.json beside model.json', async () => {
     const modelDir = path.join(MIRROR, MOBILENET);
     const labels = JSON.parse(fs.readFileSync(path.join(MIRROR, 'labels/imagenet_1000_standard.json'), 'utf8')) as string[];

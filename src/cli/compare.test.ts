@@ -9,14 +9,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage } from '../node/image-io.js';
 import { parseTargets, resolveTargets } from './compare.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
 const BIN = path.resolve('bin/cameras.js');
-const CAT = path.resolve('../shared/data/photos/chelsea.png');
+const CAT = sharedPath('data/photos/chelsea.png');
 
 function cameras(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CAMERAS_MODEL_MIRROR: path.resolve('../shared/models') },
+      env: { ...process.env, CAMERAS_MODEL_MIRROR: sharedPath('models') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -48,7 +49,7 @@ describe('--targets', () => {
   });
 });
 
-describe('cameras compare', () => {
+describeShared('data/photos/chelsea.png', 'models/mobilenet_v1_0.25_224')('cameras compare', () => {
   it('writes a captioned grid (rows = classes, columns = methods), the contrast figure and JSON', async () => {
     const out = path.join(tmp, 'cmp');
     const r = await cameras(['compare', CAT, '--models', 'mobilenet_v1_0.25_224', '--targets', 'top2', '--methods', 'gradcam,cameras', '--sizes', '224,260', '--cell-size', '128', '--out', out, '--json', '-q']);
@@ -86,7 +87,7 @@ describe('cameras compare', () => {
   });
 });
 
-describe('cameras sanity / attack usage errors', () => {
+describeShared('data/photos/chelsea.png')('cameras sanity / attack usage errors', () => {
   it('refuses bad options before loading anything', async () => {
     const norm = await cameras(['sanity', '--adversarial', '--images', CAT, '--model', 'mobilenet_v1_0.25_224', '--norm', 'l3', '--out', path.join(tmp, 's')]);
     expect(norm.code).toBe(2);

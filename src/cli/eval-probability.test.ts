@@ -8,14 +8,15 @@ import { readImage } from '../node/image-io.js';
 import { loadModel } from '../node/load-model.js';
 import { toyModel } from '../testing/toy-model.js';
 import { ModelScorer } from './eval-probability.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
-describe('ModelScorer on MobileNet', () => {
+describeShared('models/mobilenet_v1_0.25_224', 'data/voc07/000456.jpg')('ModelScorer on MobileNet', () => {
   let model: ModelAdapter;
   let image: RgbImage;
   beforeAll(async () => {
     await initBackend('wasm', { threads: 1 });
     model = await loadModel('mobilenet_v1_0.25_224');
-    image = await readImage(path.resolve('../shared/data/voc07/000456.jpg'));
+    image = await readImage(sharedPath('data/voc07/000456.jpg'));
   });
   afterAll(() => model?.dispose());
 

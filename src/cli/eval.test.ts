@@ -11,8 +11,10 @@ import { centerPoint, scorePoint } from '../metrics/pointing-game.js';
 import { PointingGameTally } from '../metrics/pointing-tally.js';
 import { availableImages, loadAnnotations } from '../node/annotations.js';
 import { readRunFile, type RunRecord } from '../node/run-store.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
-const VOC = path.resolve('../shared/data/voc07');
+const VOC = sharedPath('data/voc07');
+const describeVoc = describeShared('data/voc07', 'models/mobilenet_v1_0.25_224');
 const ANN = path.join(VOC, 'test_annotations.json');
 const BIN = path.resolve('bin/cameras.js');
 const MODEL = 'mobilenet_v1_0.25_224';
@@ -22,7 +24,7 @@ interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: stri
 function cameras(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CAMERAS_MODEL_MIRROR: path.resolve('../shared/models'), CAMERAS_FROM_SOURCE: '1' },
+      env: { ...process.env, CAMERAS_MODEL_MIRROR: sharedPath('models'), CAMERAS_FROM_SOURCE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -54,7 +56,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('cameras eval pointing-game', () => {
+describeVoc('cameras eval pointing-game', () => {
   it('prints per-method All and Difficult accuracy over the five VOC images as the last stdout line', async () => {
     const out = path.join(tmp, 'pg');
     const r = await cameras(['eval', 'pointing-game', '--images', VOC, '--annotations', ANN, '--model', MODEL,
@@ -157,7 +159,7 @@ describe('cameras eval with --annotations scores exactly the annotated images', 
   }, 120_000);
 });
 
-describe('cameras eval density: shards, merge, resume', () => {
+describeVoc('cameras eval density: shards, merge, resume', () => {
   const args = (out: string, ...more: string[]) => ['eval', 'density', '--images', VOC, '--model', MODEL, '--methods', 'gradcam,center', '--out', out, ...more];
   let full: Map<string, RunRecord>;
   let fullSummary: Record<string, unknown>;
@@ -239,7 +241,7 @@ describe('cameras eval density: shards, merge, resume', () => {
   });
 });
 
-describe('cameras eval with a bad image and insertion/deletion', () => {
+describeVoc('cameras eval with a bad image and insertion/deletion', () => {
   it('reports a bad image on stderr, skips it and exits non-zero', async () => {
     const dir = path.join(tmp, 'bad-images');
     fs.mkdirSync(dir);

@@ -7,15 +7,16 @@ import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
 const BIN = path.resolve('bin/cameras.js');
 // MobileNet v1 0.25 keeps only 224 on this photo: its prediction changes at every larger size.
-const PHOTO = path.resolve('../shared/data/photos/astronaut.png');
+const PHOTO = sharedPath('data/photos/astronaut.png');
 
 function cameras(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CAMERAS_MODEL_MIRROR: path.resolve('../shared/models') },
+      env: { ...process.env, CAMERAS_MODEL_MIRROR: sharedPath('models') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -33,7 +34,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('explain: honest size reporting', () => {
+describeShared('data/photos/astronaut.png', 'data/photos/coffee.png', 'models/mobilenet_v1_0.25_224')('explain: honest size reporting', () => {
   it('warns single-scale on stderr and in the JSON; --accept top:5 keeps more sizes', async () => {
     const paper = await cameras(['explain', PHOTO, '-m', 'mobilenet_v1_0.25_224', '--json', '-q', '-o', path.join(tmp, 'a')]);
     expect(paper.code, paper.stderr).toBe(0);
@@ -55,7 +56,7 @@ describe('explain: honest size reporting', () => {
   }, 120_000);
 
   it('gives no warning when most sizes are kept, and refuses an unknown policy before any work', async () => {
-    const cat = path.resolve('../shared/data/photos/coffee.png');
+    const cat = sharedPath('data/photos/coffee.png');
     const ok = await cameras(['explain', cat, '-m', 'mobilenet_v1_0.25_224', '--json', '-q', '-o', path.join(tmp, 'c')]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout.trim()).warnings).toEqual([]);

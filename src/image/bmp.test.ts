@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeBmp, readBmpHeader } from './bmp.js';
 import { ImageError } from './errors.js';
+import { itShared, sharedPath } from '../testing/shared.js';
 
 interface BmpSpec {
   width: number;
@@ -146,9 +147,9 @@ describe('decodeBmp', () => {
     expect(rgb(img4).slice(9, 12)).toEqual([0, 0, 255]);
   });
 
-  it('matches an independent decode of the shared BMP photos', async () => {
+  itShared('data/photos/grace_hopper.bmp', 'data/photos/sunflower.bmp')('matches an independent decode of the shared BMP photos', async () => {
     for (const name of ['grace_hopper.bmp', 'sunflower.bmp']) {
-      const bytes = new Uint8Array(readFileSync(path.resolve('../shared/data/photos', name)));
+      const bytes = new Uint8Array(readFileSync(sharedPath('data/photos', name)));
       const h = readBmpHeader(bytes);
       expect(h.bitsPerPixel).toBe(24);
       expect(h.headerSize).toBe(124);

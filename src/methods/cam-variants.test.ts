@@ -8,7 +8,7 @@ import { xgradcam } from './xgradcam.js';
 import { normgrad } from './normgrad.js';
 import { scorecam } from './scorecam.js';
 import { refBilinear, toyModel } from '../testing/toy-model.js';
-import { maxAbsDiff, pooledLinearModel, refPool, seeded } from './test-models.js';
+import { maxAbsDiff, pooledLinearModel, refPool, seeded } from '../testing/method-models.js';
 
 const S = 8;
 const h = S / 2;

@@ -4,7 +4,7 @@ import { gradient } from './gradient.js';
 import { smoothgrad } from './smoothgrad.js';
 import { integratedGradients, integratedGradientsAttribution } from './integrated-gradients.js';
 import { refBilinear } from '../testing/toy-model.js';
-import { functionModel, maxAbsDiff, seeded } from './test-models.js';
+import { functionModel, maxAbsDiff, seeded } from '../testing/method-models.js';
 
 const S = 8;
 const N = S * S * 3;

@@ -6,6 +6,7 @@ import { initBackend } from '../node/backend.js';
 import { loadModel } from '../node/load-model.js';
 import { readImage } from '../node/image-io.js';
 import { METHODS } from './index.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
 /** Small settings so that every method together stays well under a minute on WebAssembly. */
 const SMALL: Record<string, object> = {
@@ -17,14 +18,14 @@ const SMALL: Record<string, object> = {
   'integrated-gradients': { steps: 3 },
 };
 
-describe('every method on mobilenet_v1_0.25_224 (WebAssembly) and chelsea.png', () => {
+describeShared('models/mobilenet_v1_0.25_224', 'data/photos/chelsea.png')('every method on mobilenet_v1_0.25_224 (WebAssembly) and chelsea.png', () => {
   let model: ModelAdapter;
   let chelsea: RgbImage;
 
   beforeAll(async () => {
     await initBackend('wasm');
     model = await loadModel('mobilenet_v1_0.25_224');
-    chelsea = await readImage(path.resolve('../shared/data/photos/chelsea.png'));
+    chelsea = await readImage(sharedPath('data/photos/chelsea.png'));
   });
   afterAll(() => model?.dispose());
 

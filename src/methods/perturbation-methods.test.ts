@@ -5,7 +5,7 @@ import { rise, riseMasks } from './rise.js';
 import { center } from './center.js';
 import { METHODS, getMethod } from './index.js';
 import { createRng } from '../scenes/rng.js';
-import { functionModel, maxAbsDiff, pooledLinearModel, seeded } from './test-models.js';
+import { functionModel, maxAbsDiff, pooledLinearModel, seeded } from '../testing/method-models.js';
 import { refBilinear } from '../testing/toy-model.js';
 
 const S = 8;

@@ -6,6 +6,7 @@ import type { ClassTruth } from './pointing-game.js';
 import { argmaxPoint, centerPoint, pointingHit, pointingSplits, scoreMap, scorePoint } from './pointing-game.js';
 import { PointingGameTally } from './pointing-tally.js';
 import { resizeMapBilinear } from './resize-map.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
 const W = 100;
 const H = 80;
@@ -155,8 +156,8 @@ describe('PointingGameTally', () => {
   });
 });
 
-describe('resizeMapBilinear', () => {
-  const dir = path.resolve('../shared/fixtures/resize');
+describeShared('fixtures/resize')('resizeMapBilinear', () => {
+  const dir = sharedPath('fixtures/resize');
   interface Case { input_shape: number[]; input: number[]; output_shape: number[]; sampled: boolean; indices?: number[]; outputs: { bilinear_align_corners_false: number[] | { values: number[]; indices?: number[] } } }
 
   it('matches PyTorch bilinear align_corners=False on the shared fixtures', () => {

@@ -8,8 +8,9 @@ import { readImage } from '../node/image-io.js';
 import { cameras } from '../methods/cameras.js';
 import { gradcam } from '../methods/gradcam.js';
 import { argmax } from '../core/target.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
-const photo = (name: string) => path.resolve('../shared/data/photos', name);
+const photo = (name: string) => sharedPath('data/photos', name);
 /** The cat in chelsea.png (451×300): everything left of the background object on the right. */
 const CAT_BOX = { x0: 0, y0: 0, x1: 390, y1: 300 };
 
@@ -18,7 +19,7 @@ function peak(map: Float32Array, width: number): { x: number; y: number } {
   return { x: i % width, y: Math.floor(i / width) };
 }
 
-describe.each([
+describeShared('data/photos', 'models/mobilenet_v1_0.25_224', 'models/darknet_tiny').each([
   ['mobilenet_v1_0.25_224', 'conv_pw_13_relu'],
   ['darknet_tiny', 'leaky_re_lu_15'],
 ])('zoo model %s on real photos', (name, layer) => {

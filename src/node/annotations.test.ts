@@ -9,10 +9,11 @@ import { PointingGameTally } from '../metrics/pointing-tally.js';
 import { VOC_CLASSES } from '../metrics/voc-classes.js';
 import { VOC_TO_IMAGENET } from '../metrics/voc-imagenet.js';
 import { availableImages, loadAnnotations, loadClassMap, parseCocoAnnotations, parseDifficultFlags, parseVocAnnotations } from './annotations.js';
+import { describeShared, itShared, sharedPath } from '../testing/shared.js';
 
-const voc = path.resolve('../shared/data/voc07');
+const voc = sharedPath('data/voc07');
 
-describe('VOC07 annotations', () => {
+describeShared('data/voc07')('VOC07 annotations', () => {
   it('loads all 4,952 test images with difficult flags and finds the five present', async () => {
     const set = await loadAnnotations(path.join(voc, 'test_annotations.json'));
     expect(set.format).toBe('voc');
@@ -121,9 +122,9 @@ describe('class matching', () => {
     expect(() => bestCandidate([1], [])).toThrow(RangeError);
   });
 
-  it('maps every VOC class to ImageNet labels whose names fit', async () => {
+  itShared('models/labels/imagenet_1000_standard.json')('maps every VOC class to ImageNet labels whose names fit', async () => {
     const { readFile } = await import('node:fs/promises');
-    const imagenet = JSON.parse(await readFile(path.resolve('../shared/models/labels/imagenet_1000_standard.json'), 'utf8')) as string[];
+    const imagenet = JSON.parse(await readFile(sharedPath('models/labels/imagenet_1000_standard.json'), 'utf8')) as string[];
     const m = matchClasses(VOC_CLASSES, imagenet, VOC_TO_IMAGENET);
     expect(m.every((l) => l.length > 0)).toBe(true);
     const names = (c: string) => m[VOC_CLASSES.indexOf(c)]!.map((i) => imagenet[i]!.split(',')[0]);

@@ -5,8 +5,10 @@ import * as zlib from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, ImageError, readImage, readImageBytes, writePng, type ImageErrorCode } from './image-io.js';
+import { describeShared, itShared, sharedPath } from '../testing/shared.js';
 
-const PHOTOS = path.resolve('../shared/data/photos');
+const PHOTOS = sharedPath('data/photos');
+const itPhotos = itShared('data/photos');
 let dir: string;
 
 beforeAll(() => {
@@ -83,7 +85,7 @@ function pngDeclaring(width: number, height: number): Buffer {
   ]);
 }
 
-describe('readImage on the shared photos', () => {
+describeShared('data/photos')('readImage on the shared photos', () => {
   const names = readdirSync(PHOTOS).filter((n) => /\.(jpe?g|png|bmp|webp|gif|tiff?)$/i.test(n));
 
   it('decodes every photo to 8-bit RGB of the right size', async () => {
@@ -131,7 +133,7 @@ describe('readImage on hostile and unusual files', () => {
     await expect(readImage(path.join(dir, 'nope.jpg'))).rejects.toThrow(`${path.join(dir, 'nope.jpg')}: no such file`);
   });
 
-  it('reports truncated JPEG and PNG files', async () => {
+  itPhotos('reports truncated JPEG and PNG files', async () => {
     const jpg = readFileSync(path.join(PHOTOS, 'cat_720p.jpg'));
     expect(await codeOf(readImage(file('half.jpg', jpg.subarray(0, jpg.length >> 1))))).toBe('truncated');
     expect(await codeOf(readImage(file('head.jpg', jpg.subarray(0, 600))))).toBe('truncated');
@@ -139,7 +141,7 @@ describe('readImage on hostile and unusual files', () => {
     expect(await codeOf(readImage(file('half.png', png.subarray(0, png.length >> 1))))).toBe('truncated');
   });
 
-  it('reports damaged data as corrupt', async () => {
+  itPhotos('reports damaged data as corrupt', async () => {
     // chelsea.png: iCCP, pHYs, iTXt chunks, then IDAT from byte 5825. Damage inside the image data:
     const png = Buffer.from(readFileSync(path.join(PHOTOS, 'chelsea.png')));
     for (let i = 30000; i < 30200; i++) png[i] ^= 0x5a;
@@ -154,7 +156,7 @@ describe('readImage on hostile and unusual files', () => {
     expect(await codeOf(readImage(file('damaged.jpg', jpg)))).toBe('corrupt');
   });
 
-  it('identifies formats by content, not by extension', async () => {
+  itPhotos('identifies formats by content, not by extension', async () => {
     expect(await codeOf(readImage(file('garbage.png', 'this is not an image at all, just text\n'.repeat(20))))).toBe('unrecognized');
     const png = readFileSync(path.join(PHOTOS, 'chelsea.png'));
     const asJpg = await readImage(file('really-a-png.jpg', png));
@@ -163,7 +165,7 @@ describe('readImage on hostile and unusual files', () => {
     expect(await codeOf(readImage(file('x.svg', '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')))).toBe('unsupported');
   });
 
-  it('converts CMYK, 16-bit, palette, greyscale and RGBA to 8-bit RGB', async () => {
+  itPhotos('converts CMYK, 16-bit, palette, greyscale and RGBA to 8-bit RGB', async () => {
     const base = raw(32, 24, quadrants);
     const rgbRef = await base.clone().raw().toBuffer();
 

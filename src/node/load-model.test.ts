@@ -11,8 +11,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '../core/tf.js';
 import { loadModel } from './load-model.js';
 import { fixtureInput, useWasmBackend } from '../testing/fixtures.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
-const SHARED = path.resolve('../shared');
+const SHARED = sharedPath();
 const FILES: Record<string, string> = {
   '/models/resnet18.onnx': path.join(SHARED, 'fixtures/onnx/resnet18.onnx'),
   '/models/mobilenet_v1_0.25_128_quant.tflite': path.join(SHARED, 'models/tflite/mobilenet_v1_0.25_128_quant.tflite'),
@@ -40,7 +41,7 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-describe('models by URL', () => {
+describeShared('fixtures/onnx/resnet18.onnx', 'models/tflite/mobilenet_v1_0.25_128_quant.tflite')('models by URL', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const ref: any = JSON.parse(fs.readFileSync(path.join(SHARED, 'fixtures/onnx/resnet18.ref.json'), 'utf8'));
 

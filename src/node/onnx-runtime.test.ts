@@ -11,6 +11,7 @@ import * as tf from '../core/tf.js';
 import { headModelBytes, loadOnnxModelWithOrt, type OrtOnnxModel } from './onnx-runtime.js';
 import { pearson } from '../metrics/similarity.js';
 import { fixtureInput as input224, ONNX_FIXTURES as FIXTURES, useWasmBackend } from '../testing/fixtures.js';
+import { describeShared } from '../testing/shared.js';
 
 
 /** max |a − b| relative to max(1e-12, max |b|). */
@@ -25,7 +26,7 @@ function relDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 beforeAll(useWasmBackend);
 
-describe.each([
+describeShared('fixtures/onnx').each([
   // [model, layer with a skip connection across the cut, activation tolerance]
   ['resnet18', 'layer3.0.relu', 1e-4],
   // Fifty-odd convolutions of float32 rounding in two engines: 1.2e-4 of the max at features.18.
@@ -100,7 +101,7 @@ describe.each([
   }
 });
 
-describe('onnxruntime head models', () => {
+describeShared('fixtures/onnx')('onnxruntime head models', () => {
   it('prune the graph to the nodes the cut needs', () => {
     const { onnx } = onnxProto;
     const bytes = new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'resnet18.onnx')));

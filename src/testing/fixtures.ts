@@ -2,9 +2,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '../core/tf.js';
+import { sharedPath } from './shared.js';
 
 /** The ONNX parity fixtures (see their README). */
-export const ONNX_FIXTURES = path.resolve('../shared/fixtures/onnx');
+export const ONNX_FIXTURES = sharedPath('fixtures', 'onnx');
 
 /** A raw little-endian float32 fixture file. */
 export function readFixtureF32(file: string): Float32Array {

@@ -8,9 +8,12 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupTemp, listFiles, PHOTOS, runCli, STACK_LINE, staleTempName, tempDir, type CliRun } from './helpers.js';
+import { cleanupTemp, listFiles, PHOTOS, runCli, STACK_LINE, staleTempName, tempDir, type CliRun } from '../../src/testing/cli.js';
+import { describeShared, itShared } from '../../src/testing/shared.js';
 
 const MODEL = ['-m', 'mobilenet_v1_0.25_224', '--sizes', '224', '-q'];
+/** Tests that run the zoo model from the shared mirror (and read the shared photos). */
+const itMirror = itShared('models/mobilenet_v1_0.25_224', 'data/photos');
 let dir: string;
 
 function file(name: string, bytes: Uint8Array | string): string {
@@ -88,20 +91,20 @@ beforeAll(() => {
 afterAll(cleanupTemp);
 
 describe.concurrent('cameras explain refuses bad image files', () => {
-  it('a zero-byte file', async () => {
+  itMirror('a zero-byte file', async () => {
     const p = file('empty.jpg', '');
     const { run, out } = await explain(p);
     expectRefused(run, out, p, /empty/);
   });
 
-  it('a truncated JPEG', async () => {
+  itMirror('a truncated JPEG', async () => {
     const jpg = readFileSync(path.join(PHOTOS, 'rocket.jpg'));
     const p = file('truncated.jpg', jpg.subarray(0, Math.floor(jpg.length / 3)));
     const { run, out } = await explain(p);
     expectRefused(run, out, p, /ends before|truncat/);
   });
 
-  it('corrupt bytes, text with an image extension, an unsupported format: each named on its own line, nothing written', async () => {
+  itMirror('corrupt bytes, text with an image extension, an unsupported format: each named on its own line, nothing written', async () => {
     const noise = Buffer.alloc(4096);
     for (let i = 0, s = 12345; i < noise.length; i++) noise[i] = (s = (s * 1103515245 + 12345) & 0x7fffffff) >> 16;
     const png = Buffer.from(await halves(64, 48).png().toBuffer());
@@ -126,14 +129,14 @@ describe.concurrent('cameras explain refuses bad image files', () => {
     expect(listFiles(out)).toEqual([]);
   });
 
-  it('a decompression bomb (a tiny PNG declaring 100000×100000) is refused above the default limit', async () => {
+  itMirror('a decompression bomb (a tiny PNG declaring 100000×100000) is refused above the default limit', async () => {
     const p = file('bomb.png', bombPng(100_000, 100_000));
     const { run, out } = await explain(p);
     expectRefused(run, out, p, /100000x100000.*exceeds the limit of 100\.0 MP/);
     expect(run.ms).toBeLessThan(60_000);
   });
 
-  it('--max-pixels sets the limit: an image at the limit decodes, one pixel column more is refused', async () => {
+  itMirror('--max-pixels sets the limit: an image at the limit decodes, one pixel column more is refused', async () => {
     const at = file('at-limit.png', await halves(40, 30).png().toBuffer());
     const over = file('over-limit.png', await halves(41, 30).png().toBuffer());
     const out = tempDir('cameras-out-');
@@ -153,7 +156,7 @@ describe.concurrent('cameras explain refuses bad image files', () => {
     expect(listFiles(out)).toEqual([]);
   });
 
-  it('--verbose adds the stack trace, and only then', async () => {
+  itMirror('--verbose adds the stack trace, and only then', async () => {
     const p = file('verbose.jpg', '');
     const { run, out } = await explain(p, ['--verbose']);
     expect(run.code).not.toBe(0);
@@ -163,7 +166,7 @@ describe.concurrent('cameras explain refuses bad image files', () => {
   });
 });
 
-describe('cameras explain decodes unusual but valid files, in display orientation', () => {
+describeShared('models/mobilenet_v1_0.25_224', 'data/photos')('cameras explain decodes unusual but valid files, in display orientation', () => {
   it('PNG named .jpg, animated GIF, CMYK JPEG, 16-bit PNG, palette PNG, EXIF-rotated JPEG: maps of the displayed shape', async () => {
     const frame2 = await sharp(Buffer.alloc(40 * 20 * 3, 128), { raw: { width: 40, height: 20, channels: 3 } }).png().toBuffer();
     const gif = await sharp([await halves(40, 20).png().toBuffer(), frame2], { join: { animated: true } }).gif().toBuffer();
@@ -196,7 +199,7 @@ describe('cameras explain decodes unusual but valid files, in display orientatio
   });
 });
 
-describe('a multi-image run with one bad image', () => {
+describeShared('models/mobilenet_v1_0.25_224', 'data/photos')('a multi-image run with one bad image', () => {
   it('finishes the others, reports the bad one, prints a summary and exits 1; stale temp files are removed', async () => {
     const good1 = file('good1.png', await halves(40, 30).png().toBuffer());
     const bad = file('bad.jpg', readFileSync(path.join(PHOTOS, 'rocket.jpg')).subarray(0, 5000));

@@ -13,7 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/node/load-model.js';
 import { resolveZooFile } from '../../src/node/model-store.js';
 import { ZOO } from '../../src/models/manifest.js';
-import { cleanupTemp, listFiles, MIRROR, PHOTOS, runCli, staleTempName, tempDir } from './helpers.js';
+import { cleanupTemp, listFiles, MIRROR, PHOTOS, runCli, staleTempName, tempDir } from '../../src/testing/cli.js';
+import { describeShared } from '../../src/testing/shared.js';
 
 const ZOO_NAME = 'mobilenet_v1_0.25_224';
 
@@ -133,7 +134,7 @@ function expectCacheClean(home: string): string[] {
 const MODEL_JSON = `${ZOO_NAME}/model.json`;
 const FIRST_SHARD = `${ZOO_NAME}/group1-shard1of1`;
 
-describe('failed downloads leave nothing half-written in the cache', () => {
+describeShared('models/mobilenet_v1_0.25_224')('failed downloads leave nothing half-written in the cache', () => {
   it('control: a clean download fills the cache with verified files, and a second load reads only the cache', async () => {
     const home = tempDir('cameras-home-');
     useEnv(home);
@@ -199,7 +200,7 @@ describe('failed downloads leave nothing half-written in the cache', () => {
   });
 });
 
-describe('two processes filling the cache at once', () => {
+describeShared('models/mobilenet_v1_0.25_224', 'data/photos/coffee.png')('two processes filling the cache at once', () => {
   it('both succeed and the cache is intact', async () => {
     const home = tempDir('cameras-home-');
     faults.set(MODEL_JSON, 'together');

@@ -15,7 +15,8 @@ import { LayersModelAdapter } from '../../src/models/layers-adapter.js';
 import { cameras } from '../../src/methods/cameras.js';
 import { gradcam } from '../../src/methods/gradcam.js';
 import { readRunFile } from '../../src/node/run-store.js';
-import { cleanupTemp, ROOT, tempDir, tinyLayersModel } from './helpers.js';
+import { cleanupTemp, ROOT, tempDir } from '../../src/testing/cli.js';
+import { tinyLayersModel } from '../../src/testing/layers-models.js';
 
 afterAll(cleanupTemp);
 

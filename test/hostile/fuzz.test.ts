@@ -16,7 +16,8 @@ import { loadLayersModelFromArtifacts } from '../../src/models/layers-adapter.js
 import { ModelError } from '../../src/models/safe-path.js';
 import { loadOnnxModel } from '../../src/models/onnx/index.js';
 import { loadTfliteModel } from '../../src/models/tflite/index.js';
-import { MIRROR, PHOTOS } from './helpers.js';
+import { MIRROR, PHOTOS } from '../../src/testing/cli.js';
+import { describeShared, sharedPath } from '../../src/testing/shared.js';
 
 /** Offset of every seed: `CAMERAS_FUZZ_SEED=n npx vitest run test/hostile/fuzz` explores other cases. */
 const SEED = Number(process.env.CAMERAS_FUZZ_SEED) || 0;
@@ -102,7 +103,7 @@ function rssWatch(): { check(): void; peak(): number } {
   };
 }
 
-describe('fuzz: the image decoder front (readImageBytes)', () => {
+describeShared('data/photos')('fuzz: the image decoder front (readImageBytes)', () => {
   const seeds: { name: string; bytes: Uint8Array; hot: [number, number][] }[] = [];
   beforeAll(async () => {
     seeds.push({ name: 'rocket.jpg', bytes: new Uint8Array(readFileSync(path.join(PHOTOS, 'rocket.jpg'))), hot: [[0, 1024]] });
@@ -150,7 +151,7 @@ describe('fuzz: the image decoder front (readImageBytes)', () => {
   }, 60_000);
 });
 
-describe('fuzz: the TF.js model.json manifest parser (readLayersArtifacts)', () => {
+describeShared('models/mobilenet_v1_0.25_224')('fuzz: the TF.js model.json manifest parser (readLayersArtifacts)', () => {
   const dir = path.join(MIRROR, 'mobilenet_v1_0.25_224');
   const modelJson = new Uint8Array(readFileSync(path.join(dir, 'model.json')));
   const JSON_HOT: Hot = [[0, 400], [modelJson.length - 3000, modelJson.length]];
@@ -294,8 +295,8 @@ describe('fuzz: the TF.js model.json manifest parser (readLayersArtifacts)', () 
   });
 });
 
-describe('fuzz: the ONNX importer (squeezenet1_1.onnx)', () => {
-  const bytes = new Uint8Array(readFileSync(path.resolve('../shared/fixtures/onnx/squeezenet1_1.onnx')));
+describeShared('fixtures/onnx/squeezenet1_1.onnx')('fuzz: the ONNX importer (squeezenet1_1.onnx)', () => {
+  const bytes = new Uint8Array(readFileSync(sharedPath('fixtures/onnx/squeezenet1_1.onnx')));
   const ONNX_HOT: Hot = [[0, 17_000], [bytes.length - 2048, bytes.length]];
 
   it('every mutated file loads (and runs or throws) or throws an Error; no tensor leaks', async () => {
@@ -337,8 +338,8 @@ describe('fuzz: the ONNX importer (squeezenet1_1.onnx)', () => {
   }, 60_000);
 });
 
-describe('fuzz: the TFLite importer (../shared/models/tflite/*.tflite)', () => {
-  const dir = path.resolve('../shared/models/tflite');
+describeShared('models/tflite')('fuzz: the TFLite importer (../shared/models/tflite/*.tflite)', () => {
+  const dir = sharedPath('models/tflite');
   const files = readdirSync(dir)
     .filter((n) => n.endsWith('.tflite'))
     .sort()

@@ -16,10 +16,12 @@ import { ModelError } from '../../src/models/safe-path.js';
 import { readLayersArtifacts } from '../../src/models/tfjs-artifacts.js';
 import { loadOnnxModel } from '../../src/models/onnx/index.js';
 import { loadTfliteModel } from '../../src/models/tflite/index.js';
-import { cleanupTemp, listFiles, PHOTOS, runCli, saveModel, STACK_LINE, tempDir, tinyLayersModel, writeModelFolder, type SavedModel } from './helpers.js';
+import { cleanupTemp, listFiles, PHOTOS, runCli, STACK_LINE, tempDir } from '../../src/testing/cli.js';
+import { saveModel, tinyLayersModel, writeModelFolder, type SavedModel } from '../../src/testing/layers-models.js';
+import { itShared, sharedPath } from '../../src/testing/shared.js';
 
-const SQUEEZENET = path.resolve('../shared/fixtures/onnx/squeezenet1_1.onnx');
-const TFLITE = path.resolve('../shared/models/tflite/mobilenet_v1_0.25_128_quant.tflite');
+const SQUEEZENET = sharedPath('fixtures/onnx/squeezenet1_1.onnx');
+const TFLITE = sharedPath('models/tflite/mobilenet_v1_0.25_128_quant.tflite');
 const IMAGE = path.join(PHOTOS, 'coffee.png');
 
 let saved: SavedModel;
@@ -75,7 +77,7 @@ function folderWithPath(name: string, weightPath: string): string {
 }
 
 describe.concurrent('cameras explain with a model whose weight paths leave its folder', () => {
-  it('control: the same model with its own weights file works (exit 0, files written)', async () => {
+  itShared('data/photos/coffee.png')('control: the same model with its own weights file works (exit 0, files written)', async () => {
     const dir = writeModelFolder(path.join(root, 'good'), saved);
     const out = tempDir('cameras-out-');
     const run = await runCli(['explain', IMAGE, '-m', dir, '--sizes', '32', '-q', '-o', out]);
@@ -289,7 +291,7 @@ describe('ONNX graphs', () => {
 });
 
 describe('truncated, oversized and garbage model files', () => {
-  it('truncated ONNX: a decoding error at every cut, fast', async () => {
+  itShared('fixtures/onnx/squeezenet1_1.onnx')('truncated ONNX: a decoding error at every cut, fast', async () => {
     const bytes = readFileSync(SQUEEZENET);
     for (const f of [0.0005, 0.01, 0.1, 0.5, 0.9, 0.9999]) {
       const t = performance.now();
@@ -298,7 +300,7 @@ describe('truncated, oversized and garbage model files', () => {
     }
   });
 
-  it('truncated TFLite: a format error for every cut through the model data', () => {
+  itShared('models/tflite/mobilenet_v1_0.25_128_quant.tflite')('truncated TFLite: a format error for every cut through the model data', () => {
     const bytes = readFileSync(TFLITE);
     for (const f of [0.0005, 0.01, 0.1, 0.5, 0.9]) {
       expect(() => loadTfliteModel(bytes.subarray(0, Math.floor(bytes.length * f))), `cut at ${f}`).toThrow(/Invalid TFLite model: .*truncated or corrupt/);
@@ -323,7 +325,7 @@ describe('truncated, oversized and garbage model files', () => {
     }
   });
 
-  it('trailing bytes after a complete file: ONNX refuses (protobuf), TFLite ignores them (flatbuffer)', async () => {
+  itShared('fixtures/onnx/squeezenet1_1.onnx', 'models/tflite/mobilenet_v1_0.25_128_quant.tflite')('trailing bytes after a complete file: ONNX refuses (protobuf), TFLite ignores them (flatbuffer)', async () => {
     const onnxBytes = Buffer.concat([readFileSync(SQUEEZENET), Buffer.alloc(64, 7)]);
     await expect(loadOnnxModel(onnxBytes)).rejects.toThrow(/protobuf decoding failed/);
     const tfl = loadTfliteModel(Buffer.concat([readFileSync(TFLITE), Buffer.alloc(64, 7)]));

@@ -14,7 +14,8 @@ import { gradcam } from '../../src/methods/gradcam.js';
 import type { SaliencyResult } from '../../src/methods/types.js';
 import { loadModel } from '../../src/node/load-model.js';
 import { toyModel } from '../../src/testing/toy-model.js';
-import { cleanupTemp, saveModel, tempDir, tinyLayersModel, writeModelFolder, type TinyModelOptions } from './helpers.js';
+import { cleanupTemp, tempDir } from '../../src/testing/cli.js';
+import { saveModel, tinyLayersModel, writeModelFolder, type TinyModelOptions } from '../../src/testing/layers-models.js';
 
 afterAll(cleanupTemp);
 

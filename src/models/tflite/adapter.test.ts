@@ -6,8 +6,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { ModelAdapter } from '../../core/types.js';
 import { loadTfliteModel, preprocessFromInput } from './index.js';
 import { TensorType, type TensorDef } from './schema.js';
+import { describeShared, sharedPath } from '../../testing/shared.js';
 
-const MODELS = path.resolve('../shared/models/tflite');
+const MODELS = sharedPath('models/tflite');
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -27,7 +28,7 @@ const expected = {
   mobilenet_v2_1: { file: 'mobilenet_v2_1.0_224_quant', size: 224, kappa: 'MobilenetV2/Conv_1/Relu6', kappaShape: [1, 7, 7, 1280] },
 };
 
-describe.each(Object.values(expected))('$file as a ModelAdapter', ({ file, size, kappa, kappaShape }) => {
+describeShared('models/tflite').each(Object.values(expected))('$file as a ModelAdapter', ({ file, size, kappa, kappaShape }) => {
   let model: ModelAdapter;
   let baseline: number;
 
@@ -146,7 +147,7 @@ describe.each(Object.values(expected))('$file as a ModelAdapter', ({ file, size,
   });
 });
 
-describe('labels', () => {
+describeShared('models/tflite', 'models/labels')('labels', () => {
   const bytes = new Uint8Array(readFileSync(path.join(MODELS, 'mobilenet_v1_0.25_128_quant.tflite')));
 
   it('takes 1001 labels as they are and prepends the background class to 1000', () => {
@@ -161,7 +162,7 @@ describe('labels', () => {
     m1001.dispose();
     // Without labels, those packed into the file (TFLite metadata) are used.
     const packed = loadTfliteModel(bytes);
-    const file = readFileSync(path.resolve('../shared/models/labels/imagenet_1001_with_background.txt'), 'utf8').split('\n').filter((l) => l);
+    const file = readFileSync(sharedPath('models/labels/imagenet_1001_with_background.txt'), 'utf8').split('\n').filter((l) => l);
     expect(packed.labels).toEqual(file);
     packed.dispose();
     // A file without them has none: cut the appended archive off.

@@ -8,15 +8,19 @@ import { loadTfliteModel, parseTflite, TfliteFormatError } from './index.js';
 import { rootTable } from './flatbuffer.js';
 import { dequantize } from './dequantize.js';
 import { TensorType, builtinName } from './schema.js';
+import { describeShared, hasShared, itShared, sharedPath } from '../../testing/shared.js';
 
-const V1 = new Uint8Array(readFileSync(path.resolve('../shared/models/tflite/mobilenet_v1_0.25_128_quant.tflite')));
+const V1_FILE = 'models/tflite/mobilenet_v1_0.25_128_quant.tflite';
+// Read at collection time; empty (and its tests skipped) without the shared data.
+const V1 = hasShared(V1_FILE) ? new Uint8Array(readFileSync(sharedPath(V1_FILE))) : new Uint8Array(0);
+const itV1 = itShared(V1_FILE);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 describe('parseTflite', () => {
-  it('reads the operators, tensors and quantisation of a real model', () => {
+  itV1('reads the operators, tensors and quantisation of a real model', () => {
     const m = parseTflite(V1);
     const counts = new Map<string, number>();
     for (const op of m.operators) counts.set(op.opName, (counts.get(op.opName) ?? 0) + 1);
@@ -33,7 +37,7 @@ describe('parseTflite', () => {
     for (const t of m.tensors) if (t.data && t.type === TensorType.UINT8) expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
   });
 
-  it('rejects truncated files with a TfliteFormatError', () => {
+  itV1('rejects truncated files with a TfliteFormatError', () => {
     // (The last kilobytes of this file are an appended archive of label files, outside the
     // flatbuffer: cutting into them leaves a valid model, so the cuts stop before them.)
     for (const fraction of [0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9]) {
@@ -65,7 +69,7 @@ describe('parseTflite', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('survives corrupted bytes anywhere in a real model', () => {
+  itV1('survives corrupted bytes anywhere in a real model', () => {
     const before = tf.memory().numTensors;
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(V1.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), (edits) => {
@@ -83,7 +87,7 @@ describe('parseTflite', () => {
   });
 });
 
-describe('loadTfliteModel', () => {
+describeShared(V1_FILE)('loadTfliteModel', () => {
   it('names an unsupported operator, without leaking the weights it loaded', () => {
     // Turn the RESHAPE opcode into SQUARED_DIFFERENCE (99) in a copy of the file.
     const bytes = V1.slice();

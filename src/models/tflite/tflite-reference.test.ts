@@ -11,12 +11,18 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { ModelAdapter, PreprocessSpec } from '../../core/types.js';
 import { loadTfliteModel } from './index.js';
 import { createTfliteReference, findTfliteWasmDir, type TfliteReference } from '../../node/tflite-reference.js';
+import { describeShared, hasShared, sharedPath } from '../../testing/shared.js';
 
-const PHOTOS = path.resolve('../shared/data/photos');
-const MODELS = path.resolve('../shared/models/tflite');
-const LABELS = readFileSync(path.resolve('../shared/models/labels/imagenet_1001_with_background.txt'), 'utf8')
-  .split('\n')
-  .filter((l) => l.length > 0);
+const PHOTOS = sharedPath('data/photos');
+const MODELS = sharedPath('models/tflite');
+const LABELS_FILE = 'models/labels/imagenet_1001_with_background.txt';
+const describeReference = describeShared('data/photos', 'models/tflite', LABELS_FILE);
+// Read at collection time (the photos name the tests); empty, and the suites skipped, without the shared data.
+const LABELS = hasShared(LABELS_FILE)
+  ? readFileSync(sharedPath(LABELS_FILE), 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+  : [];
 
 /** 24/32-bit uncompressed BMP to RGB (sharp has no BMP decoder). */
 function decodeBmp(buf: Buffer): { data: Buffer; width: number; height: number } {
@@ -63,9 +69,9 @@ function toInput(pixels: Uint8Array, size: number, spec: PreprocessSpec): tf.Ten
   ) as tf.Tensor4D;
 }
 
-const photos = readdirSync(PHOTOS).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort();
+const photos = hasShared('data/photos') ? readdirSync(PHOTOS).filter((f) => /\.(png|jpe?g|bmp)$/i.test(f)).sort() : [];
 
-describe.each(['mobilenet_v1_0.25_128_quant', 'mobilenet_v2_1.0_224_quant'])('%s vs the TFLite interpreter', (file) => {
+describeReference.each(['mobilenet_v1_0.25_128_quant', 'mobilenet_v2_1.0_224_quant'])('%s vs the TFLite interpreter', (file) => {
   let model: ModelAdapter;
   let reference: TfliteReference;
   let bytes: Uint8Array;

@@ -1,32 +1,9 @@
+/** Fixtures of the analysis tests: a linear model with known gradients, a gray image and a fixed-map method. */
 import * as tf from '../core/tf.js';
-import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelAdapter, RgbImage } from '../core/types.js';
-import type { SaliencyMethod, SaliencyResult } from '../methods/types.js';
+import type { SaliencyMethod, SaliencyResult } from '../core/method.js';
 import { resolvePreprocess } from '../core/preprocess.js';
-import { LayersModelAdapter } from '../models/layers-adapter.js';
 import { normalizeMap } from '../core/normalize.js';
-
-/**
- * Test fixtures of the analysis module (not exported by the package).
- *
- * `tinyLayersModel`: input → conv `c1` (4 filters) → batch norm `bn1` → conv `c2` (6) → global
- * average pooling → dense `fc` (3, softmax), seeded weights, batch-norm statistics non-trivial.
- */
-export function tinyLayersModel(): LayersModelAdapter {
-  const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
-  const input = tfl.input({ shape: [null, null, 3] });
-  const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1', kernelInitializer: init(1), biasInitializer: 'zeros' }).apply(input);
-  const bn = tfl.layers.batchNormalization({ name: 'bn1' }).apply(c1);
-  const c2 = tfl.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c2', kernelInitializer: init(2) }).apply(bn);
-  const gap = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(c2);
-  const fc = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'fc', kernelInitializer: init(3) }).apply(gap) as tfl.SymbolicTensor;
-  const model = tfl.model({ inputs: input, outputs: fc });
-  const bnLayer = model.getLayer('bn1');
-  const stats = [[1.5, 0.5, 2, 1], [0.1, -0.2, 0.3, 0], [0.2, 0.1, 0.4, 0.3], [0.5, 2, 1, 1.5]].map((v) => tf.tensor1d(v));
-  bnLayer.setWeights(stats);
-  tf.dispose(stats);
-  return new LayersModelAdapter(model, { name: 'tiny', preprocess: resolvePreprocess('unit'), inputSize: 16 });
-}
 
 /**
  * A linear classifier on the raw pixels: logits = (x/255)·W + b, W `[H·W·3, classes]`. Works only at

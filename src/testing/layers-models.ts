@@ -1,113 +1,14 @@
 /**
- * Shared helpers of the hostile-input suite: temp folders, running the CLI as a child process, and a
- * tiny TF.js layers model written as a real model folder (model.json + weights.bin).
+ * The two small TF.js layers models of the tests, distinct on purpose: {@link tinyLayersModel} (one
+ * conv, degenerate variants, saved as a real model folder for the CLI) and {@link tinyBatchNormModel}
+ * (four parameterised layers for cascading randomisation).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '../../src/core/tf.js';
+import * as tf from '../core/tf.js';
 import * as tfl from '@tensorflow/tfjs-layers';
-
-/** Repository root (vitest runs with cwd = repo root). */
-export const ROOT = path.resolve('.');
-/** The shared model mirror, as the CLI children see it. */
-export const MIRROR = path.resolve('../shared/models');
-/** The shared photos. */
-export const PHOTOS = path.resolve('../shared/data/photos');
-
-const made: string[] = [];
-
-/** A fresh temp folder, removed by {@link cleanupTemp}. */
-export function tempDir(prefix = 'cameras-hostile-'): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
-
-/** Removes every folder made by {@link tempDir}. */
-export function cleanupTemp(): void {
-  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-
-/** Every file under `dir` (recursively, hidden ones included), relative; `[]` when it does not exist. */
-export function listFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const n of names) {
-    const p = path.join(dir, n);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p).map((f) => path.join(n, f)));
-    else out.push(n);
-  }
-  return out.sort();
-}
-
-/** What a CLI child did. */
-export interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Non-empty stderr lines. */
-  lines: string[];
-  ms: number;
-}
-
-/** Options of {@link runCli}. */
-export interface RunCliOptions {
-  env?: Record<string, string | undefined>;
-  /** Kill the child (and fail the run) after this many ms. Default 90 s. */
-  timeoutMs?: number;
-}
-
-/**
- * Runs `node bin/cameras.js ...args` from the sources (tsx), with a fresh `CAMERAS_HOME` unless one
- * is given and the shared mirror. A child that outlives `timeoutMs` is killed and reported as such
- * (a hang is a failure, not a stuck test run).
- */
-export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRun> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    CAMERAS_FROM_SOURCE: '1',
-    CAMERAS_MODEL_MIRROR: MIRROR,
-    CAMERAS_HOME: opts.env?.CAMERAS_HOME ?? tempDir('cameras-home-'),
-    ...opts.env,
-  };
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'cameras.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`cameras ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 90_000} ms\nstderr: ${stderr}`));
-    }, opts.timeoutMs ?? 90_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, lines: stderr.split('\n').filter((l) => l.trim() !== ''), ms: performance.now() - t0 });
-    });
-  });
-}
-
-/** The name a temp file of a process killed mid-write has (the pid is of a process that has exited). */
-export function staleTempName(target: string): string {
-  const pid = spawnSync(process.execPath, ['-e', '']).pid;
-  return `.${target}.cameras-tmp-${pid}-0123456789ab`;
-}
-
-/** Matches a line of a JS stack trace. */
-export const STACK_LINE = /^\s+at\s.+(\(|:\d+)/m;
+import { resolvePreprocess } from '../core/preprocess.js';
+import { LayersModelAdapter } from '../models/layers-adapter.js';
 
 /** The tiny classifier's layer κ. */
 export const TINY_LAYER = 'conv';
@@ -190,4 +91,25 @@ export function writeModelFolder(dir: string, saved: SavedModel, mutate?: (m: Sa
   writeFileSync(path.join(dir, 'weights.bin'), copy.weights);
   writeFileSync(path.join(dir, 'cameras.json'), JSON.stringify({ layer: TINY_LAYER, preprocess: 'unit', inputSize: 32, labels: ['a', 'b', 'c'] }));
   return dir;
+}
+
+/**
+ * The analysis tests' layered model, as an adapter: input → conv `c1` (4 filters) → batch norm
+ * `bn1` → conv `c2` (6) → global average pooling → dense `fc` (3, softmax), seeded weights,
+ * batch-norm statistics non-trivial (so cascading randomisation has four distinct layers to reset).
+ */
+export function tinyBatchNormModel(): LayersModelAdapter {
+  const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
+  const input = tfl.input({ shape: [null, null, 3] });
+  const c1 = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c1', kernelInitializer: init(1), biasInitializer: 'zeros' }).apply(input);
+  const bn = tfl.layers.batchNormalization({ name: 'bn1' }).apply(c1);
+  const c2 = tfl.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c2', kernelInitializer: init(2) }).apply(bn);
+  const gap = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(c2);
+  const fc = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'fc', kernelInitializer: init(3) }).apply(gap) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: input, outputs: fc });
+  const bnLayer = model.getLayer('bn1');
+  const stats = [[1.5, 0.5, 2, 1], [0.1, -0.2, 0.3, 0], [0.2, 0.1, 0.4, 0.3], [0.5, 2, 1, 1.5]].map((v) => tf.tensor1d(v));
+  bnLayer.setWeights(stats);
+  tf.dispose(stats);
+  return new LayersModelAdapter(model, { name: 'tiny', preprocess: resolvePreprocess('unit'), inputSize: 16 });
 }

@@ -1,6 +1,6 @@
 /**
- * Small hand-computable models for the methods' tests (not part of the public API). Every model
- * here takes batches, as the perturbation and SmoothGrad/IG methods need.
+ * Small hand-computable models for the methods' tests, and the float64 references they are checked
+ * against. Every model here takes batches, as the perturbation and SmoothGrad/IG methods need.
  */
 import * as tf from '../core/tf.js';
 import type { ModelAdapter, SplitModel } from '../core/types.js';
