@@ -47,7 +47,8 @@ export function describeShared(...needs: string[]): SharedDescribe {
   const missing = missingShared(needs);
   if (missing.length === 0) {
     return Object.assign((name: string, fn: () => void): void => void describe(name, fn), {
-      each: describe.each,
+      // Bound: vitest's chainable API reads its context from `this`.
+      each: describe.each.bind(describe) as typeof describe.each,
       concurrent: (name: string, fn: () => void): void => void describe.concurrent(name, fn),
     });
   }

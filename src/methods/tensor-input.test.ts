@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import * as tf from './tf.js';
-import type { RgbImage } from './types.js';
-import { imageToTensor, normalizeInput } from './preprocess.js';
-import { isTensorLike } from './tensor-input.js';
-import { gradcam } from '../methods/gradcam.js';
+import * as tf from '../core/tf.js';
+import type { RgbImage } from '../core/types.js';
+import { imageToTensor, normalizeInput } from '../core/preprocess.js';
+import { isTensorLike } from '../core/tensor-input.js';
+import { gradcam } from './gradcam.js';
 import { toyModel } from '../testing/toy-model.js';
 
 /** A seeded 8×8 image whose channel 0 dominates, so class 0 is predicted. */
