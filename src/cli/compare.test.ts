@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage } from '../node/image-io.js';
 import { parseTargets, resolveTargets } from './compare.js';
@@ -74,6 +75,10 @@ describe('cameras compare', () => {
     const c = await readImage(rec.files.contrast);
     expect(c.width).toBe(3 * 128 + 2 * 6);
     expect(fs.existsSync(path.join(out, 'chelsea.compare.json'))).toBe(true);
+    // The same run again would replace those files: refused before any model loads.
+    const again = await cameras(['compare', CAT, '--models', 'no_such_model', '--targets', 'top2', '--out', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split('\n')).toEqual([`cameras: ${path.join(out, 'chelsea.compare.png')} already exists (and 2 more): pass --overwrite to replace it, or choose another --out`]);
   });
 
   it('refuses bad options with a one-line usage error', async () => {
@@ -83,6 +88,37 @@ describe('cameras compare', () => {
     const t = await cameras(['compare', CAT, '--models', 'mobilenet_v1_0.25_224', '--targets', 'no such class', '--methods', 'gradcam', '--out', path.join(tmp, 'bad')]);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/unknown label/);
+  });
+});
+
+describe('cameras sanity / attack / eval scenes never replace earlier results unasked', () => {
+  // A model that does not exist: a refusal that came after loading would name it instead.
+  const cases: [string, string, string[]][] = [
+    ['sanity', 'sanity-summary.json', ['sanity', '--images', CAT, '--model', 'no_such_model']],
+    ['sanity --adversarial', 'adversarial-summary.json', ['sanity', '--adversarial', '--images', CAT, '--model', 'no_such_model']],
+    ['attack', 'attack-summary.json', ['attack', '--images', CAT, '--model', 'no_such_model']],
+    ['eval scenes', 'summary.md', ['eval', 'scenes', '--model', 'no_such_model']],
+  ];
+  for (const [what, existing, args] of cases) {
+    it(`${what}: refuses before loading the model when ${existing} exists in --out`, async () => {
+      const out = fs.mkdtempSync(path.join(tmp, 'keep-'));
+      fs.writeFileSync(path.join(out, existing), 'earlier results');
+      const r = await cameras([...args, '--out', out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/already exists.*pass --overwrite/);
+      expect(r.stderr).not.toMatch(/no_such_model/);
+      expect(fs.readFileSync(path.join(out, existing), 'utf8')).toBe('earlier results');
+    });
+  }
+
+  it('sanity: two images with one stem get two sets of files', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'owls-'));
+    fs.copyFileSync(CAT, path.join(dir, 'owl.png'));
+    await sharp(CAT).resize(96).jpeg().toFile(path.join(dir, 'owl.jpg'));
+    const out = path.join(tmp, 'owls-sanity');
+    const r = await cameras(['sanity', '--images', dir, '--model', 'mobilenet_v1_0.25_224', '--methods', 'gradcam', '--variants', 'independent', '--max-steps', '1', '--max-side', '64', '--compare-size', '32', '--out', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['owl-jpg.independent.png', 'owl-jpg.independent.svg', 'owl-jpg.sanity.json', 'owl-png.independent.png', 'owl-png.independent.svg', 'owl-png.sanity.json', 'sanity-summary.json']);
   });
 });
 

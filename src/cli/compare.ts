@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { ModelAdapter, RgbImage } from '../core/types.js';
@@ -11,6 +10,7 @@ import { classify, workingImage } from '../analysis/pgd.js';
 import { captionBelow, classContrast, differenceImage } from '../analysis/contrast.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import { methodSet, modelOptions } from './sanity.js';
+import { checkOutDir, imageStems, prepareOutDir, refuseExisting } from './outputs.js';
 
 interface CompareCliOptions extends ModelCliOptions {
   models: string;
@@ -24,6 +24,7 @@ interface CompareCliOptions extends ModelCliOptions {
   sizes?: string;
   maxPixels?: string;
   quiet?: boolean;
+  overwrite?: boolean;
 }
 
 /** How `--targets` picks classes: the top n of each model, or a list of indices/labels. */
@@ -76,8 +77,9 @@ function caption(r: SaliencyResult, model: string): string[] {
   ];
 }
 
-function stemOf(file: string): string {
-  return path.basename(file).replace(/\.[^.]+$/, '') || 'image';
+/** The files `compare` writes for one image (the contrast figure only for one model and ≥ 2 classes). */
+function compareFiles(out: string, stem: string): { grid: string; contrast: string; json: string } {
+  return { grid: path.join(out, `${stem}.compare.png`), contrast: path.join(out, `${stem}.contrast.png`), json: path.join(out, `${stem}.compare.json`) };
 }
 
 /**
@@ -97,7 +99,8 @@ export function registerCompare(program: Command): void {
     .option('--json', 'print one JSON object per image on stdout')
     .option('--cell-size <px>', 'longer side of each cell', '256')
     .option('--colormap <name>', 'jet, turbo, viridis, inferno or gray', 'jet')
-    .option('--alpha <a>', 'overlay opacity of the map, 0..1', '0.5');
+    .option('--alpha <a>', 'overlay opacity of the map, 0..1', '0.5')
+    .option('--overwrite', 'replace output files that already exist (default: refuse before computing)');
   modelOptions(cmd).action(async (images: string[], o: CompareCliOptions) => {
     const methods = methodSet(o.methods);
     const req = parseTargets(o.targets);
@@ -108,11 +111,16 @@ export function registerCompare(program: Command): void {
     if (!(alpha >= 0 && alpha <= 1)) throw new CliError('--alpha must be between 0 and 1', 2);
     const cellSize = intOption(o.cellSize, '--cell-size', 16)!;
     const sizes = sizesOption(o.sizes);
+    const stems = imageStems(images);
+    checkOutDir(o.out);
+    // Every file a run may write, checked before any model loads.
+    refuseExisting(images.flatMap((f) => Object.values(compareFiles(o.out, stems.get(f)!))), o.overwrite);
     await startBackend(o);
     const models: ModelAdapter[] = [];
+    let outDir;
     try {
       for (const m of modelNames) models.push(await modelFromOptions({ ...o, model: m }));
-      fs.mkdirSync(o.out, { recursive: true });
+      outDir = prepareOutDir(o.out);
       for (const file of images) {
         const image: RgbImage = await readImage(file, { maxPixels: intOption(o.maxPixels, '--max-pixels') ?? DEFAULT_MAX_PIXELS });
         const rows: RgbImage[][] = [];
@@ -143,8 +151,8 @@ export function registerCompare(program: Command): void {
           }
           byModel.push({ model, targets, results });
         }
-        const stem = stemOf(file);
-        const files: Record<string, string> = { grid: path.join(o.out, `${stem}.compare.png`) };
+        const planned = compareFiles(o.out, stems.get(file)!);
+        const files: Record<string, string> = { grid: planned.grid };
         const contrasts: unknown[] = [];
         const record = await OutputTransaction.run(async (tx) => {
           await tx.stage(files.grid, await encodePng(grid(rows, { colLabels: Object.keys(methods), gap: 6 })));
@@ -167,18 +175,19 @@ export function registerCompare(program: Command): void {
                 contrasts.push({ model: model.name, method: name, a: A.target, b: B.target, sharedScale: c.scale, differenceRange: c.differenceRange, pixelsAOverB: share(1), pixelsBOverA: share(-1) });
               }
             });
-            files.contrast = path.join(o.out, `${stem}.contrast.png`);
+            files.contrast = planned.contrast;
             await tx.stage(files.contrast, await encodePng(grid(crows, { colLabels: ['class A', 'class B', 'A - B'], gap: 6 })));
           }
           const record = { image: file, width: image.width, height: image.height, files, cells, ...(contrasts.length ? { contrast: contrasts } : {}) };
-          await tx.stage(path.join(o.out, `${stem}.compare.json`), `${JSON.stringify(record)}\n`);
+          await tx.stage(planned.json, `${JSON.stringify(record)}\n`);
           return record;
-        });
+        }, { overwrite: !!o.overwrite });
         if (o.json) process.stdout.write(`${JSON.stringify(record)}\n`);
         else note(`${file} → ${Object.values(files).join(', ')}`);
       }
     } finally {
       for (const m of models) m.dispose();
+      outDir?.removeIfEmpty();
     }
   });
 }

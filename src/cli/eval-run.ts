@@ -33,6 +33,7 @@ import { ModelScorer } from './eval-probability.js';
 import type { EvalEntry, EvalMetric, EvalRecord, EvalSummary } from './eval-records.js';
 import { checkRecords, recordKey, summarizeRecords } from './eval-records.js';
 import { classCandidates } from './eval-targets.js';
+import { modelSlug } from './outputs.js';
 
 /**
  * The trivial baseline of Table 1. In the pointing game it is TorchRay's exact point
@@ -120,11 +121,7 @@ interface EvalImage {
   readonly annotation?: AnnotatedImage;
 }
 
-/** File-system-safe form of a model name for output file names. */
-export function modelSlug(name: string): string {
-  const base = path.basename(name).replace(/\.(onnx|tflite|json)$/i, '');
-  return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'model';
-}
+export { modelSlug } from './outputs.js';
 
 /** `OUT/<metric>-<model>[-shard-k-of-n].jsonl`. */
 export function resultsFile(out: string, metric: EvalMetric, model: string, shard?: Shard): string {

@@ -192,7 +192,7 @@ describe('cameras explain decodes unusual but valid files, in display orientatio
     expect(records.map((r) => r.image)).toEqual(cases.map(([f]) => f));
     records.forEach((r, i) => expectMap(r, cases[i][1]));
     expect(listFiles(out).filter((f) => f.startsWith('.'))).toEqual([]);
-    expect(listFiles(out)).toHaveLength(3 * cases.length);
+    expect(listFiles(out)).toHaveLength(4 * cases.length);
   });
 });
 
@@ -203,7 +203,7 @@ describe('a multi-image run with one bad image', () => {
     const good2 = file('good2.png', await halves(30, 40).png().toBuffer());
     const out = tempDir('cameras-out-');
     // A temp file left by an earlier run that was killed mid-write: cleaned up, never published.
-    writeFileSync(path.join(out, staleTempName('good1.cameras.png')), 'partial');
+    writeFileSync(path.join(out, staleTempName('good1.mobilenet_v1_0.25_224.cameras.png')), 'partial');
     const run = await runCli(['explain', good1, bad, good2, ...MODEL, '-o', out, '--json']);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).not.toMatch(STACK_LINE);
@@ -212,6 +212,7 @@ describe('a multi-image run with one bad image', () => {
     const badLines = run.lines.filter((l) => l.includes(bad));
     expect(badLines[0]).toMatch(/ends before|truncat/);
     expect(run.lines[run.lines.length - 1]).toBe(`cameras: 2 of 3 images done; failed: ${bad}`);
-    expect(listFiles(out)).toEqual(['good1.cameras.npy', 'good1.cameras.png', 'good1.cameras.raw.npy', 'good2.cameras.npy', 'good2.cameras.png', 'good2.cameras.raw.npy']);
+    const m = 'mobilenet_v1_0.25_224';
+    expect(listFiles(out)).toEqual([`good1.${m}.cameras.json`, `good1.${m}.cameras.npy`, `good1.${m}.cameras.png`, `good1.${m}.cameras.raw.npy`, `good2.${m}.cameras.json`, `good2.${m}.cameras.npy`, `good2.${m}.cameras.png`, `good2.${m}.cameras.raw.npy`]);
   });
 });
