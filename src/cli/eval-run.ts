@@ -33,6 +33,7 @@ import { ModelScorer } from './eval-probability.js';
 import type { EvalEntry, EvalMetric, EvalRecord, EvalSummary } from './eval-records.js';
 import { checkRecords, recordKey, summarizeRecords } from './eval-records.js';
 import { classCandidates } from './eval-targets.js';
+import { READABLE_FORMATS } from '../image/formats.js';
 import { modelSlug } from './outputs.js';
 
 /**
@@ -42,7 +43,7 @@ import { modelSlug } from './outputs.js';
 export const CENTER_METHOD = 'center';
 
 /** Image files `cameras eval` picks up from a folder. */
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.gif', '.tif', '.tiff'] as const;
+export const IMAGE_EXTENSIONS: readonly string[] = READABLE_FORMATS.flatMap((f) => f.extensions);
 
 /** Options the saliency methods get (besides the target), as the CLI sets them. */
 export interface EvalMethodOptions extends SessionOptions {
@@ -138,7 +139,7 @@ async function listImages(o: EvalRunOptions, set: AnnotationSet | undefined): Pr
   const byFile = new Map(set?.images.map((a) => [a.file, a]));
   const files = (await readdir(o.imagesDir, { withFileTypes: true }))
     // Symbolic links count (a folder of links into a data set); a dangling one fails when read.
-    .filter((d) => (d.isFile() || d.isSymbolicLink()) && (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(d.name).toLowerCase()))
+    .filter((d) => (d.isFile() || d.isSymbolicLink()) && IMAGE_EXTENSIONS.includes(path.extname(d.name).toLowerCase()))
     .map((d) => d.name);
   const seen = new Map<string, string>();
   return files.map((file) => {

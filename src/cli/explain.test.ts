@@ -75,8 +75,10 @@ describe('cameras explain output names', () => {
     fs.copyFileSync(CAT, png);
     await sharp(CAT).flop().jpeg().toFile(jpg);
     const out = path.join(tmp, 'owls-out');
-    const r = await cameras(['explain', jpg, png, '-m', 'mobilenet_v1_0.25_224', '--sizes', '224', '--out', out]);
+    const r = await cameras(['explain', jpg, png, '-m', 'mobilenet_v1_0.25_224', '--sizes', '224,260', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
+    // Progress gives sizes as width×height, like the README: the 451×300 photo at size 260.
+    expect(r.stderr).toContain('cameras: size 260 (391×260) [2/2]');
     expect(r.stderr).toContain('2 of 2 images done');
     const m = 'mobilenet_v1_0.25_224';
     expect(list(out)).toEqual([...maps('owl-jpg', m), ...maps('owl-png', m)].sort());

@@ -7,7 +7,7 @@ import { METHODS, getMethod } from '../methods/index.js';
 import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import { encodeNpy } from '../image/npy.js';
 import { OutputTransaction, removeStaleTempFiles } from '../node/atomic-write.js';
-import { overlay, sideBySide, isColormapName, type ColormapName } from '../image/index.js';
+import { overlay, sideBySide, isColormapName, formatNames, type ColormapName } from '../image/index.js';
 import { checkOutDir, imageStems, modelSlug, prepareOutDir, refuseExisting } from './outputs.js';
 import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 
@@ -161,7 +161,7 @@ export function registerExplain(program: Command): void {
   const cmd = program
     .command('explain')
     .description('compute saliency maps for images and write overlays and .npy maps')
-    .argument('<images...>', 'image files (JPEG, PNG, BMP, WebP, GIF, TIFF)')
+    .argument('<images...>', `image files (${formatNames()})`)
     .option('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite', 'scenes')
     .option('--method <names>', `one or more of ${Object.keys(METHODS).join(', ')} (comma-separated)`, 'cameras')
     .option('-t, --target <index|label>', 'class to explain (default: the predicted class)')

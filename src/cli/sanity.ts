@@ -6,6 +6,7 @@ import { getMethod } from '../methods/index.js';
 import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { fitWithin } from '../image/resize.js';
+import { hasImageExtension } from '../image/formats.js';
 import { modelRandomizationCheck, type MethodSet, type RandomizationReport, type RandomizationVariant } from '../analysis/model-randomization.js';
 import { sanityGrid, sanityPlotSvg } from '../analysis/sanity-plot.js';
 import { SIMILARITY_KEYS } from '../analysis/similarity-scores.js';
@@ -13,7 +14,6 @@ import { adversarialCheck, summarizeAdversarialCheck, ADVERSARIAL_CHECK_DEFAULTS
 import { checkOutDir, imageStems, prepareOutDir, refuseExisting } from './outputs.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 
-const IMAGE_EXT = /\.(jpe?g|png|bmp|webp|gif|tiff?|avif)$/i;
 
 /** Files named on the command line, folders expanded to their images (sorted), at most `limit`. */
 export function expandImages(paths: readonly string[], limit?: number): string[] {
@@ -26,7 +26,7 @@ export function expandImages(paths: readonly string[], limit?: number): string[]
       throw new CliError(`${p}: no such file or folder`, 2);
     }
     if (st.isDirectory()) {
-      out.push(...fs.readdirSync(p).filter((f) => IMAGE_EXT.test(f)).sort().map((f) => path.join(p, f)));
+      out.push(...fs.readdirSync(p).filter(hasImageExtension).sort().map((f) => path.join(p, f)));
     } else out.push(p);
   }
   if (out.length === 0) throw new CliError('no images found', 2);

@@ -129,7 +129,7 @@ describe.concurrent('cameras explain refuses bad image files', () => {
   it('a decompression bomb (a tiny PNG declaring 100000×100000) is refused above the default limit', async () => {
     const p = file('bomb.png', bombPng(100_000, 100_000));
     const { run, out } = await explain(p);
-    expectRefused(run, out, p, /100000x100000.*exceeds the limit of 100\.0 MP/);
+    expectRefused(run, out, p, /100000×100000.*exceeds the limit of 100\.0 MP/);
     expect(run.ms).toBeLessThan(60_000);
   });
 
@@ -142,7 +142,7 @@ describe.concurrent('cameras explain refuses bad image files', () => {
     const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { image: string; mapShape: number[] });
     expect(records.map((r) => [r.image, r.mapShape])).toEqual([[at, [30, 40]]]);
     expect(run.lines[0].startsWith(`cameras: ${over}: `)).toBe(true);
-    expect(run.lines[0]).toMatch(/declared size 41x30 .*exceeds the limit/);
+    expect(run.lines[0]).toMatch(/declared size 41×30 .*exceeds the limit/);
     expect(listFiles(out).filter((f) => f.includes('over-limit'))).toEqual([]);
   });
 
