@@ -152,11 +152,15 @@ let ortMissingNoted = false;
 function warnOrtMissing(e: unknown, warn: ((m: string) => void) | undefined): void {
   if (ortMissingNoted || !warn) return;
   ortMissingNoted = true;
-  const code = (e as NodeJS.ErrnoException).code;
-  const notInstalled = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+  // Loaders and test runners may wrap the resolution error: look down the cause chain.
+  let notInstalled = false;
+  for (let x: unknown = e; x instanceof Error && !notInstalled; x = x.cause) {
+    const code = (x as NodeJS.ErrnoException).code;
+    notInstalled = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+  }
   warn(
     notInstalled
-      ? 'onnxruntime-node is not installed: ONNX forward passes run in TF.js (slower). For the native engine: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node (CPU; leave the variable out for CUDA 12 on Linux x64)'
+      ? 'onnxruntime-node is not installed (an optional dependency): ONNX forward passes run in TF.js, slower. For the native engine: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node'
       : `onnxruntime-node unavailable, using TF.js for the forward passes (${(e as Error).message})`,
   );
 }
