@@ -10,6 +10,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage } from '../node/image-io.js';
 import { parseTargets, resolveTargets } from './compare.js';
+import { colorBar } from '../image/colorbar.js';
+import { colormapLut } from '../image/colormap.js';
 
 const BIN = path.resolve('bin/cameras.js');
 const CAT = path.resolve('../shared/data/photos/chelsea.png');
@@ -67,7 +69,14 @@ describe('cameras compare', () => {
     // chelsea.png is 451×300: cells 128×85 plus four 9-px caption lines and 2 px.
     const cellH = 85 + 4 * 9 + 2;
     expect(g.width).toBe(128 + 6 + 128);
-    expect(g.height).toBe(11 + 6 + cellH + 6 + cellH);
+    // Below the grid, a colour bar of the colormap, from 0 at the left to 1 at the right.
+    const barH = colorBar('jet', g.width).height;
+    expect(g.height).toBe(11 + 6 + cellH + 6 + cellH + barH);
+    const barRow = g.height - barH + 2 + 4;
+    const lut = colormapLut('jet');
+    const px = (x: number) => Array.from(g.data.subarray((barRow * g.width + x) * 3, (barRow * g.width + x) * 3 + 3));
+    expect(px(2)).toEqual(Array.from(lut.subarray(0, 3)));
+    expect(px(g.width - 3)).toEqual(Array.from(lut.subarray(765, 768)));
     // Caption text (black pixels) under the first cell.
     let dark = 0;
     for (let y = 11 + 6 + 85; y < 11 + 6 + cellH; y++) for (let x = 0; x < 128; x++) if (g.data[(y * g.width + x) * 3] < 40) dark++;

@@ -10,6 +10,8 @@ import { classify, workingImage } from '../analysis/pgd.js';
 import { captionBelow, classContrast, differenceImage } from '../analysis/contrast.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import { methodSet, modelOptions } from './sanity.js';
+import { mapCaption } from './figures.js';
+import { withColorBar } from '../image/colorbar.js';
 import { checkOutDir, imageStems, prepareOutDir, refuseExisting } from './outputs.js';
 
 interface CompareCliOptions extends ModelCliOptions {
@@ -64,17 +66,6 @@ export interface CompareCell {
   sizesUsed: readonly number[];
   sizesRejected: readonly number[];
   ms: number;
-}
-
-function caption(r: SaliencyResult, model: string): string[] {
-  const t = r.target;
-  const sizes = r.sizesUsed.length ? r.sizesUsed.join(',') : 'none';
-  return [
-    model,
-    `${t.index}${t.label ? ` ${t.label.split(',')[0]}` : ''}`,
-    `p=${t.probability.toFixed(3)}${r.predicted.index === t.index ? ' (top-1)' : ''}`,
-    `sizes ${sizes}${r.sizesRejected.length ? ` (${r.sizesRejected.length} rejected)` : ''}`,
-  ];
 }
 
 /** The files `compare` writes for one image (the contrast figure only for one model and ≥ 2 classes). */
@@ -142,7 +133,7 @@ export function registerCompare(program: Command): void {
               if (!o.quiet) note(`${path.basename(file)}: ${model.name} class ${target} ${name}`);
               const r = await method(model, image, { target, ...(sizes ? { sizes } : {}) });
               rs.push(r);
-              row.push(captionBelow(fitWithin(overlay(image, r.map, { colormap: o.colormap as ColormapName, alpha }), cellSize), caption(r, model.name)));
+              row.push(captionBelow(fitWithin(overlay(image, r.map, { colormap: o.colormap as ColormapName, alpha }), cellSize), mapCaption(r, model.name)));
               const t = (x: SaliencyResult['target']) => ({ index: x.index, label: x.label, probability: x.probability });
               cells.push({ model: model.name, engine: model.engine, method: name, layer: r.layer, target: t(r.target), predicted: t(r.predicted), sizesUsed: r.sizesUsed, sizesRejected: r.sizesRejected, ms: Math.round(r.ms) });
             }
@@ -155,7 +146,7 @@ export function registerCompare(program: Command): void {
         const files: Record<string, string> = { grid: planned.grid };
         const contrasts: unknown[] = [];
         const record = await OutputTransaction.run(async (tx) => {
-          await tx.stage(files.grid, await encodePng(grid(rows, { colLabels: Object.keys(methods), gap: 6 })));
+          await tx.stage(files.grid, await encodePng(withColorBar(grid(rows, { colLabels: Object.keys(methods), gap: 6 }), o.colormap as ColormapName)));
           if (models.length === 1 && byModel[0].targets.length >= 2) {
             const { model, results } = byModel[0];
             const crows: RgbImage[][] = [];

@@ -10,6 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captionBelow } from '../analysis/contrast.js';
+import { colorBar, figureFontScale } from '../image/colorbar.js';
+import { createRgb8 } from '../image/rgb.js';
+import type { SaliencyResult } from '../methods/types.js';
+import { readImage } from '../node/image-io.js';
+import { mapCaption } from './figures.js';
 
 const BIN = path.resolve('bin/cameras.js');
 const CAT = path.resolve('../shared/data/photos/chelsea.png');
@@ -110,6 +116,31 @@ describe('cameras explain output names', () => {
       expect(fs.existsSync(rec.files.npy)).toBe(true);
     }
     expect(list(out)).toHaveLength(8);
+  });
+});
+
+describe('cameras explain --side-by-side', () => {
+  it('captions every map with model, class, probability and sizes kept, and ends with a colour bar', async () => {
+    const out = path.join(tmp, 'sbs');
+    const r = await cameras(['explain', CAT, '-m', 'mobilenet_v1_0.25_224', '--method', 'cameras,gradcam', '--sizes', '224,324', '--side-by-side', '--colormap', 'viridis', '--out', out, '--json', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as SaliencyResult & { files: { sideBySide: string } });
+    const fig = await readImage(recs[0]!.files.sideBySide);
+    // chelsea.png is 451×300: font scale 2; three panels 4 px apart under a 22-px title band.
+    const scale = figureFontScale(451);
+    expect(scale).toBe(2);
+    expect(fig.width).toBe(3 * 451 + 2 * 4);
+    const bar = colorBar('viridis', fig.width, { fontScale: scale });
+    const rgb = (img: { width: number; data: ArrayLike<number> }, x: number, y: number) => [0, 1, 2].map((k) => img.data[(y * img.width + x) * 3 + k]);
+    for (let y = 0; y < bar.height; y += 3) for (let x = 0; x < fig.width; x += 7) expect(rgb(fig, x, fig.height - bar.height + y)).toEqual(rgb(bar, x, y));
+    const top = 22 + 4;
+    recs.forEach((rec, i) => {
+      // The caption rows of panel i + 1 are exactly the text of mapCaption for this record.
+      const want = captionBelow(createRgb8(451, 300, [255, 255, 255]), mapCaption(rec, 'mobilenet_v1_0.25_224'), { fontScale: scale });
+      const x0 = (i + 1) * (451 + 4);
+      for (let y = 300; y < want.height; y++) for (let x = 0; x < 451; x += 2) expect(rgb(fig, x0 + x, top + y), `panel ${i + 1} (${rec.method}) at ${x},${y}`).toEqual(rgb(want, x, y));
+    });
+    expect(mapCaption(recs[0]!, 'm')).toEqual(['m', '285 Egyptian cat', `p=${recs[0]!.target.probability.toFixed(3)} (top-1)`, `sizes ${recs[0]!.sizesUsed.join(',')}${recs[0]!.sizesRejected.length ? ` (${recs[0]!.sizesRejected.length} rejected)` : ''}`]);
   });
 });
 

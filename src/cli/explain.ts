@@ -8,6 +8,9 @@ import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import { encodeNpy } from '../image/npy.js';
 import { OutputTransaction, removeStaleTempFiles } from '../node/atomic-write.js';
 import { overlay, sideBySide, isColormapName, formatNames, type ColormapName } from '../image/index.js';
+import { captionBelow } from '../analysis/contrast.js';
+import { figureFontScale, withColorBar } from '../image/colorbar.js';
+import { imageCaption, mapCaption } from './figures.js';
 import { checkOutDir, imageStems, modelSlug, prepareOutDir, refuseExisting } from './outputs.js';
 import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 
@@ -117,11 +120,13 @@ async function explainOne(
   const alpha = Number(o.alpha);
   return OutputTransaction.run(async (tx) => {
     const records: ExplainRecord[] = [];
-    const panels: RgbImage[] = [image];
+    // Panels for --side-by-side: each with the facts that make the figure readable on its own.
+    const scale = figureFontScale(image.width);
+    const panels: RgbImage[] = [captionBelow(image, imageCaption(file, image), { fontScale: scale })];
     for (const r of results) {
       const files = outputFiles(o.out, stem, model.name, r.method, o.json);
       const ov = overlay(image, r.map, { colormap, alpha });
-      panels.push(ov);
+      panels.push(captionBelow(ov, mapCaption(r, model.name), { fontScale: scale }));
       await tx.stage(files.overlay, await encodePng(ov));
       await tx.stage(files.npy, encodeNpy(r.map, [r.height, r.width]));
       await tx.stage(files.rawNpy, encodeNpy(r.raw, [r.height, r.width]));
@@ -147,7 +152,8 @@ async function explainOne(
     }
     if (o.sideBySide) {
       const sbs = sideBySideFile(o.out, stem, model.name);
-      await tx.stage(sbs, await encodePng(sideBySide(panels, { labels: ['image', ...results.map((r) => r.method)] })));
+      const figure = sideBySide(panels, { labels: ['image', ...results.map((r) => r.method)], fontScale: scale });
+      await tx.stage(sbs, await encodePng(withColorBar(figure, colormap, { fontScale: scale })));
       for (const r of records) r.files.sideBySide = sbs;
     }
     // Beside the maps, the object the CLI prints: the folder explains itself later.
