@@ -120,6 +120,19 @@ describe('cameras sanity / attack / eval scenes never replace earlier results un
     });
   }
 
+  it('scenes: a second run into the folder is refused unless --overwrite', async () => {
+    const out = path.join(tmp, 'scenes');
+    const args = ['scenes', '--n', '2', '--width', '32', '--out', out, '-q'];
+    expect((await cameras(args)).code).toBe(0);
+    const names = fs.readdirSync(out).sort();
+    expect(names).toEqual(['annotations.json', 'labels.json', 'scene-1000000.png', 'scene-1000001.png']);
+    const again = await cameras(['scenes', '--n', '3', '--seed', '1000001', '--width', '32', '--out', out, '-q']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`${path.join(out, 'scene-1000001.png')} already exists (and 2 more): pass --overwrite`);
+    expect(fs.readdirSync(out).sort()).toEqual(names);
+    expect((await cameras([...args, '--overwrite'])).code).toBe(0);
+  });
+
   it('sanity: two images with one stem get two sets of files', async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'owls-'));
     fs.copyFileSync(CAT, path.join(dir, 'owl.png'));
