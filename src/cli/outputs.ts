@@ -17,7 +17,8 @@ export function modelSlug(name: string): string {
  * The name stem of each input image's outputs: its file name without the extension, or with the
  * extension folded in (`owl-jpg`, `owl-png`) where two inputs of the run share a stem. Stems are
  * compared without case because macOS and Windows folders are case-insensitive. The same file
- * name in two folders (`a/owl.png`, `b/owl.png`) cannot be told apart this way and is refused.
+ * name in two folders (`a/owl.png`, `b/owl.png`) cannot be told apart this way and is refused, as
+ * is one file listed twice (its second run would find the first one's files).
  */
 export function imageStems(files: readonly string[]): Map<string, string> {
   const plain = (f: string) => path.basename(f).replace(/\.[^.]+$/, '') || 'image';
@@ -34,7 +35,8 @@ export function imageStems(files: readonly string[]): Map<string, string> {
     const shared = new Set(groups.get(base.toLowerCase())!.map((g) => path.resolve(g))).size > 1;
     const stem = shared && ext ? `${base}-${ext}` : base;
     const other = taken.get(stem.toLowerCase());
-    if (other !== undefined && path.resolve(other) !== path.resolve(f)) {
+    if (other !== undefined && path.resolve(other) === path.resolve(f)) throw new CliError(`${f} is listed twice`, 2);
+    if (other !== undefined) {
       throw new CliError(`${other} and ${f} would write the same output files: give them different names or run them into different --out folders`, 2);
     }
     taken.set(stem.toLowerCase(), f);
