@@ -3,8 +3,10 @@
 FROM node:20-bookworm-slim
 
 WORKDIR /opt/cameras
-# .npmrc skips onnxruntime-node's GPU-binary download (the CPU binaries ship in the package).
-COPY package.json package-lock.json .npmrc ./
+# No onnxruntime-node GPU-binary download (the CPU binaries ship in the package): this image's npm 10
+# does not read package.json's allowScripts, the install script reads this variable.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json ./
 RUN npm ci && npm cache clean --force
 COPY . .
 # bin/cameras.js runs dist/ when it exists (no TypeScript compile at each start), the sources otherwise.

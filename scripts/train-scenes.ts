@@ -9,7 +9,8 @@
  * is no over-fitting to a fixed set; held-out scenes use seeds ≥ 1 000 000 000.
  *
  * Usage: npx vite-node scripts/train-scenes.ts [--steps N] [--batch B] [--size S] [--lr LR]
- *        [--out DIR] [--eval N] [--init DIR --first-seed K] [--bench] [--check-grads]
+ *        [--out DIR] [--eval N] [--init DIR --first-seed K] [--transfer DIR] [--scales 224,324,...]
+ *        [--bench] [--check-grads]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,16 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
 import { generateScene, SCENE_LABELS } from '../src/scenes/index.js';
+import { resizeImage } from '../src/core/resize.js';
+import { AUTHORS_SIZES } from '../src/core/schedule.js';
+
+/** The training size of step `step`: the list reshuffled (seeded) every `scales.length` steps. */
+function scaleOfStep(scales: readonly number[], step: number, seed: number): number {
+  const cycle = Math.floor(step / scales.length);
+  const order = scales.map((s, i) => ({ s, k: Math.sin((cycle + 1) * 12.9898 + (i + 1) * 78.233 + seed) * 43758.5453 % 1 }));
+  order.sort((a, b) => a.k - b.k);
+  return order[step % scales.length].s;
+}
 
 /** First seed of the held-out evaluation scenes; training seeds stay far below it. */
 export const HELD_OUT_SEED = 1_000_000_000;
@@ -35,10 +46,17 @@ interface Args {
   init: string | null;
   /** First training seed (a continuation uses seeds after the first run's). */
   firstSeed: number;
+  /** Copy the weights of every same-named layer from this saved model into a fresh network. */
+  transfer: string | null;
+  /**
+   * Input sizes to train at: each step renders its scenes at `size` (scaleRef 224) and upsamples
+   * them bilinearly to one of these, as CAMERAS does. Empty: train at `size` only.
+   */
+  scales: number[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { steps: 1000, batch: 24, size: 160, out: 'models/scenes', evalN: 500, bench: false, checkGrads: false, lr: 2e-3, init: null, firstSeed: 1 };
+  const a: Args = { steps: 1000, batch: 24, size: 160, out: 'models/scenes', evalN: 500, bench: false, checkGrads: false, lr: 2e-3, init: null, firstSeed: 1, transfer: null, scales: [] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -52,6 +70,8 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--check-grads') a.checkGrads = true;
     else if (k === '--init') a.init = v, i++;
     else if (k === '--first-seed') a.firstSeed = Number(v), i++;
+    else if (k === '--transfer') a.transfer = v, i++;
+    else if (k === '--scales') a.scales = v.split(',').map(Number), i++;
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -189,7 +209,7 @@ function registerBatchNormGradient(): tf.GradFunc {
 }
 
 /**
- * The network: conv blocks (3×3 conv, BatchNorm, ReLU), the last one at 1/16 of the input (14×14
+ * The network: conv blocks (3×3 conv, BatchNorm, ReLU), the last one at 1/32 of the input (7×7
  * at 224). Without BatchNorm the same network stayed at chance for 200 steps.
  */
 function buildModel(): tfl.LayersModel {
@@ -214,6 +234,12 @@ function buildModel(): tfl.LayersModel {
   pool('pool3');
   block('block4a', 96);
   block('block4', 128);
+  // A fifth stage at 1/32 widens the receptive field from 121 to 329 px, so an object upsampled 4×
+  // (as CAMERAS' largest sizes show it) is still seen whole; it is the layer κ (7 × 7 at 224).
+  pool('pool4');
+  block('block5a', 128);
+  block('block5b', 128);
+  block('block5', 128);
   x = tfl.layers.conv2d({ name: 'classifier', filters: SCENE_LABELS.length, kernelSize: 1 }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.globalAveragePooling2d({ name: 'logits' }).apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: x, name: 'scenes' });
@@ -235,6 +261,43 @@ function makeBatch(seeds: number[], size: number, scaleRef?: number): { xs: tf.T
     ys: tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), SCENE_LABELS.length).toFloat() as tf.Tensor2D),
     labels,
   };
+}
+
+/** Images per step at `scale` so that every step costs about as much as `batch` images at 224. */
+export function batchAtScale(batch: number, scale: number): number {
+  return Math.max(2, Math.round(batch * (224 / scale) ** 2));
+}
+
+/**
+ * A batch of scenes rendered at `size` (objects at their 224-px pixel size) and upsampled
+ * bilinearly (half-pixel centres, as CAMERAS resizes its input copies) to `scale` × `scale`.
+ */
+function makeScaledBatch(seeds: number[], size: number, scale: number): { xs: tf.Tensor4D; ys: tf.Tensor2D; labels: number[] } {
+  const b = makeBatch(seeds, size, 224);
+  if (scale === size) return b;
+  const xs = tf.tidy(() => resizeImage(b.xs, [scale, scale], 'bilinear'));
+  b.xs.dispose();
+  return { ...b, xs };
+}
+
+/**
+ * Mean number of `sizes` (shorter side) whose prediction equals the prediction at 224, over `n`
+ * held-out single-object scenes: the share of CAMERAS' schedule a map would keep.
+ */
+async function sizesKept(model: tfl.LayersModel, n: number, sizes: readonly number[]): Promise<number> {
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    const { xs, ys } = makeBatch([HELD_OUT_SEED + i], 224);
+    const preds: number[] = [];
+    for (const s of sizes) {
+      const p = tf.tidy(() => (model.predict(s === 224 ? xs : resizeImage(xs, [s, s], 'bilinear')) as tf.Tensor2D).argMax(1));
+      preds.push((await p.data())[0]);
+      p.dispose();
+    }
+    kept += preds.filter((p, j) => sizes[j] === 224 || p === preds[sizes.indexOf(224)]).length;
+    tf.dispose([xs, ys]);
+  }
+  return kept / n;
 }
 
 /** Top-1 accuracy on `n` held-out scenes at `size`. */
@@ -346,6 +409,20 @@ async function main(): Promise<void> {
   if (args.checkGrads) return checkGradients(stockBatchNorm);
   tf.util.assert(tf.getBackend() === 'wasm', () => 'wasm backend failed to start');
   const model = args.init ? await tfl.loadLayersModel(fileHandler(args.init)) : buildModel();
+  if (args.transfer) {
+    const from = await tfl.loadLayersModel(fileHandler(args.transfer));
+    const copied: string[] = [];
+    for (const layer of model.layers) {
+      const src = from.layers.find((l) => l.name === layer.name);
+      const w = src?.getWeights() ?? [];
+      if (w.length && w.every((t, i) => t.shape.join() === layer.getWeights()[i]?.shape.join())) {
+        layer.setWeights(w);
+        copied.push(layer.name);
+      }
+    }
+    from.dispose();
+    console.log(`transferred ${copied.length} layers from ${args.transfer}: ${copied.join(', ')}`);
+  }
   const optimizer = tf.train.adam(args.lr);
   // Adam reads `learningRate` at every step; TF.js keeps the field protected but mutable.
   const schedule = optimizer as unknown as { learningRate: number };
@@ -362,10 +439,14 @@ async function main(): Promise<void> {
     // Warm-up then cosine decay: stable BatchNorm statistics early, fine convergence late.
     const warm = Math.min(1, (step + 1) / 100);
     schedule.learningRate = args.lr * warm * 0.5 * (1 + Math.cos((Math.PI * step) / args.steps));
-    const seeds = Array.from({ length: args.batch }, (_, i) => args.firstSeed + step * args.batch + i);
+    // Multi-scale steps cycle through the sizes with a seeded shuffle per cycle; each step holds about
+    // the pixels of `batch` images at 224, so a step costs the same at every size.
+    const scale = args.scales.length ? scaleOfStep(args.scales, step, args.firstSeed) : args.size;
+    const n = args.scales.length ? batchAtScale(args.batch, scale) : args.batch;
+    const seeds = Array.from({ length: n }, (_, i) => args.firstSeed + step * args.batch + i);
     // Training crops keep the pixel scale of 224-px scenes (scaleRef 224) whatever the crop size,
-    // so the model sees objects at the size it meets at 224.
-    const { xs, ys } = makeBatch(seeds, args.size, 224);
+    // so the model sees objects at the size it meets at 224; larger scales are upsampled copies.
+    const { xs, ys } = makeScaledBatch(seeds, args.size, scale);
     if (args.bench && step === 3) {
       const prof = await tf.profile(async () => tf.dispose((await model.trainOnBatch(xs, ys)) as unknown as tf.Tensor[]));
       const by = new Map<string, number>();
@@ -385,6 +466,9 @@ async function main(): Promise<void> {
   const trainSeconds = (performance.now() - t0) / 1000;
   const acc224 = await evaluate(model, args.evalN, 224);
   console.log(`held-out accuracy at 224: ${acc224} (n=${args.evalN}); training ${trainSeconds.toFixed(0)} s`);
+  const keptN = Math.min(args.evalN, 100);
+  const kept = await sizesKept(model, keptN, AUTHORS_SIZES);
+  console.log(`sizes of ${AUTHORS_SIZES.join(',')} kept: ${kept.toFixed(2)} on average (n=${keptN})`);
   const bytes = await saveModel(model, args.out);
   const manifest = {
     name: 'scenes',
@@ -393,13 +477,16 @@ async function main(): Promise<void> {
     preprocess: 'unit',
     labels: [...SCENE_LABELS],
     output: 'logits',
-    layer: 'block4_relu',
+    layer: 'block5_relu',
     accuracy: { heldOut: acc224, n: args.evalN, size: 224, firstSeed: HELD_OUT_SEED },
+    sizesKept: { mean: kept, of: AUTHORS_SIZES, n: keptN, firstSeed: HELD_OUT_SEED },
     training: {
       script: 'scripts/train-scenes.ts',
       steps: args.steps,
       batch: args.batch,
       cropSize: args.size,
+      scales: args.scales,
+      transferredFrom: args.transfer,
       scenes: args.steps * args.batch,
       seeds: `${args.firstSeed}..${args.firstSeed + args.steps * args.batch - 1}`,
       initialisedFrom: args.init,

@@ -1,5 +1,5 @@
 import type { RgbImage } from '../core/types.js';
-import { fitWithin, sniffImageFormat, type Rgb8Image } from '../image/index.js';
+import { fitWithin, formatNames, sniffImageFormat, type Rgb8Image } from '../image/index.js';
 
 /** Longest side the page computes on by default: larger photos are shrunk first (memory, time). */
 export const DEFAULT_MAX_SIDE = 1600;
@@ -52,7 +52,7 @@ export async function decodeImageFile(file: Blob & { name?: string }, maxSide = 
   const what = file.name ? `"${file.name}"` : 'the file';
   const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
   const format = sniffImageFormat(head);
-  if (!format) throw new UnsupportedImageError(`${what} is not an image this page can read (PNG, JPEG, WebP, GIF, BMP, AVIF)`);
+  if (!format) throw new UnsupportedImageError(`${what} is not an image this page can read (${formatNames('browser')})`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { getMethod } from '../methods/index.js';
@@ -7,6 +6,7 @@ import { writeFileAtomic } from '../node/atomic-write.js';
 import { focusedAttack, summarizeFocusedAttack, FOCUSED_ATTACK_DEFAULTS, type FocusedAttackRecord } from '../analysis/focused-attack.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import { expandImages, modelOptions } from './sanity.js';
+import { checkOutDir, prepareOutDir, refuseExisting } from './outputs.js';
 
 interface AttackCliOptions extends ModelCliOptions {
   images: string[];
@@ -21,6 +21,7 @@ interface AttackCliOptions extends ModelCliOptions {
   sizes?: string;
   maxPixels?: string;
   quiet?: boolean;
+  overwrite?: boolean;
 }
 
 function positive(value: string, name: string, allowZero = false): number {
@@ -46,7 +47,8 @@ export function registerAttack(program: Command): void {
     .option('--beta <v>', 'weight β of the saliency penalty', String(FOCUSED_ATTACK_DEFAULTS.beta))
     .option('-o, --out <dir>', 'also write attack.jsonl (per image) and attack-summary.json here')
     .option('--json', 'print the summary as one JSON object on stdout')
-    .option('--limit <n>', 'use at most n images');
+    .option('--limit <n>', 'use at most n images')
+    .option('--overwrite', 'replace output files that already exist (default: refuse before computing)');
   modelOptions(cmd).action(async (o: AttackCliOptions) => {
     let method;
     try {
@@ -60,6 +62,11 @@ export function registerAttack(program: Command): void {
     const steps = intOption(o.steps, '--steps')!;
     const sizes = sizesOption(o.sizes);
     const files = expandImages(o.images, intOption(o.limit, '--limit'));
+    const outFiles = o.out ? { records: path.join(o.out, 'attack.jsonl'), summary: path.join(o.out, 'attack-summary.json') } : undefined;
+    if (o.out && outFiles) {
+      checkOutDir(o.out);
+      refuseExisting(Object.values(outFiles), o.overwrite);
+    }
     await startBackend(o);
     const model = await modelFromOptions(o);
     const records: (FocusedAttackRecord & { image: string })[] = [];
@@ -85,10 +92,10 @@ export function registerAttack(program: Command): void {
     const s = summarizeFocusedAttack(records);
     const summary = { attack: 'focused-pgd', model: model.name, method: o.method, protocol: { epsilon, stepSize, steps, beta, scale: '0..255', norms: '[0,1] pixel scale', size: model.inputSize }, ...s };
     const text = JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
-    if (o.out) {
-      fs.mkdirSync(o.out, { recursive: true });
-      await writeFileAtomic(path.join(o.out, 'attack.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      await writeFileAtomic(path.join(o.out, 'attack-summary.json'), `${text}\n`);
+    if (o.out && outFiles) {
+      prepareOutDir(o.out);
+      await writeFileAtomic(outFiles.records, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      await writeFileAtomic(outFiles.summary, `${text}\n`);
     }
     if (o.json) process.stdout.write(`${text}\n`);
     else {

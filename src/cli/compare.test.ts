@@ -6,10 +6,13 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImage } from '../node/image-io.js';
 import { parseTargets, resolveTargets } from './compare.js';
-import { describeShared, sharedPath } from '../testing/shared.js';
+import { colorBar } from '../image/colorbar.js';
+import { colormapLut } from '../image/colormap.js';
+import { describeShared, itShared, sharedPath } from '../testing/shared.js';
 
 const BIN = path.resolve('bin/cameras.js');
 const CAT = sharedPath('data/photos/chelsea.png');
@@ -67,7 +70,14 @@ describeShared('data/photos/chelsea.png', 'models/mobilenet_v1_0.25_224')('camer
     // chelsea.png is 451×300: cells 128×85 plus four 9-px caption lines and 2 px.
     const cellH = 85 + 4 * 9 + 2;
     expect(g.width).toBe(128 + 6 + 128);
-    expect(g.height).toBe(11 + 6 + cellH + 6 + cellH);
+    // Below the grid, a colour bar of the colormap, from 0 at the left to 1 at the right.
+    const barH = colorBar('jet', g.width).height;
+    expect(g.height).toBe(11 + 6 + cellH + 6 + cellH + barH);
+    const barRow = g.height - barH + 2 + 4;
+    const lut = colormapLut('jet');
+    const px = (x: number) => Array.from(g.data.subarray((barRow * g.width + x) * 3, (barRow * g.width + x) * 3 + 3));
+    expect(px(2)).toEqual(Array.from(lut.subarray(0, 3)));
+    expect(px(g.width - 3)).toEqual(Array.from(lut.subarray(765, 768)));
     // Caption text (black pixels) under the first cell.
     let dark = 0;
     for (let y = 11 + 6 + 85; y < 11 + 6 + cellH; y++) for (let x = 0; x < 128; x++) if (g.data[(y * g.width + x) * 3] < 40) dark++;
@@ -75,6 +85,10 @@ describeShared('data/photos/chelsea.png', 'models/mobilenet_v1_0.25_224')('camer
     const c = await readImage(rec.files.contrast);
     expect(c.width).toBe(3 * 128 + 2 * 6);
     expect(fs.existsSync(path.join(out, 'chelsea.compare.json'))).toBe(true);
+    // The same run again would replace those files: refused before any model loads.
+    const again = await cameras(['compare', CAT, '--models', 'no_such_model', '--targets', 'top2', '--out', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim().split('\n')).toEqual([`cameras: ${path.join(out, 'chelsea.compare.png')} already exists (and 2 more): pass --overwrite to replace it, or choose another --out`]);
   });
 
   it('refuses bad options with a one-line usage error', async () => {
@@ -84,6 +98,50 @@ describeShared('data/photos/chelsea.png', 'models/mobilenet_v1_0.25_224')('camer
     const t = await cameras(['compare', CAT, '--models', 'mobilenet_v1_0.25_224', '--targets', 'no such class', '--methods', 'gradcam', '--out', path.join(tmp, 'bad')]);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/unknown label/);
+  });
+});
+
+describe('cameras sanity / attack / eval scenes never replace earlier results unasked', () => {
+  // A model that does not exist: a refusal that came after loading would name it instead.
+  const cases: [string, string, string[]][] = [
+    ['sanity', 'sanity-summary.json', ['sanity', '--images', CAT, '--model', 'no_such_model']],
+    ['sanity --adversarial', 'adversarial-summary.json', ['sanity', '--adversarial', '--images', CAT, '--model', 'no_such_model']],
+    ['attack', 'attack-summary.json', ['attack', '--images', CAT, '--model', 'no_such_model']],
+    ['eval scenes', 'summary.md', ['eval', 'scenes', '--model', 'no_such_model']],
+  ];
+  for (const [what, existing, args] of cases) {
+    it(`${what}: refuses before loading the model when ${existing} exists in --out`, async () => {
+      const out = fs.mkdtempSync(path.join(tmp, 'keep-'));
+      fs.writeFileSync(path.join(out, existing), 'earlier results');
+      const r = await cameras([...args, '--out', out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/already exists.*pass --overwrite/);
+      expect(r.stderr).not.toMatch(/no_such_model/);
+      expect(fs.readFileSync(path.join(out, existing), 'utf8')).toBe('earlier results');
+    });
+  }
+
+  it('scenes: a second run into the folder is refused unless --overwrite', async () => {
+    const out = path.join(tmp, 'scenes');
+    const args = ['scenes', '--n', '2', '--width', '32', '--out', out, '-q'];
+    expect((await cameras(args)).code).toBe(0);
+    const names = fs.readdirSync(out).sort();
+    expect(names).toEqual(['annotations.json', 'labels.json', 'scene-1000000.png', 'scene-1000001.png']);
+    const again = await cameras(['scenes', '--n', '3', '--seed', '1000001', '--width', '32', '--out', out, '-q']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`${path.join(out, 'scene-1000001.png')} already exists (and 2 more): pass --overwrite`);
+    expect(fs.readdirSync(out).sort()).toEqual(names);
+    expect((await cameras([...args, '--overwrite'])).code).toBe(0);
+  });
+
+  itShared('data/photos/chelsea.png', 'models/mobilenet_v1_0.25_224')('sanity: two images with one stem get two sets of files', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'owls-'));
+    fs.copyFileSync(CAT, path.join(dir, 'owl.png'));
+    await sharp(CAT).resize(96).jpeg().toFile(path.join(dir, 'owl.jpg'));
+    const out = path.join(tmp, 'owls-sanity');
+    const r = await cameras(['sanity', '--images', dir, '--model', 'mobilenet_v1_0.25_224', '--methods', 'gradcam', '--variants', 'independent', '--max-steps', '1', '--max-side', '64', '--compare-size', '32', '--out', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(out).sort()).toEqual(['owl-jpg.independent.png', 'owl-jpg.independent.svg', 'owl-jpg.sanity.json', 'owl-png.independent.png', 'owl-png.independent.svg', 'owl-png.sanity.json', 'sanity-summary.json']);
   });
 });
 

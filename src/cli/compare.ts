@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { ModelAdapter, RgbImage } from '../core/types.js';
@@ -11,6 +10,9 @@ import { classify, workingImage } from '../analysis/pgd.js';
 import { captionBelow, classContrast, differenceImage } from '../analysis/contrast.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import { methodSet, modelOptions } from './sanity.js';
+import { mapCaption } from './figures.js';
+import { withColorBar } from '../image/colorbar.js';
+import { checkOutDir, imageStems, prepareOutDir, refuseExisting } from './outputs.js';
 
 interface CompareCliOptions extends ModelCliOptions {
   models: string;
@@ -24,6 +26,7 @@ interface CompareCliOptions extends ModelCliOptions {
   sizes?: string;
   maxPixels?: string;
   quiet?: boolean;
+  overwrite?: boolean;
 }
 
 /** How `--targets` picks classes: the top n of each model, or a list of indices/labels. */
@@ -65,19 +68,9 @@ export interface CompareCell {
   ms: number;
 }
 
-function caption(r: SaliencyResult, model: string): string[] {
-  const t = r.target;
-  const sizes = r.sizesUsed.length ? r.sizesUsed.join(',') : 'none';
-  return [
-    model,
-    `${t.index}${t.label ? ` ${t.label.split(',')[0]}` : ''}`,
-    `p=${t.probability.toFixed(3)}${r.predicted.index === t.index ? ' (top-1)' : ''}`,
-    `sizes ${sizes}${r.sizesRejected.length ? ` (${r.sizesRejected.length} rejected)` : ''}`,
-  ];
-}
-
-function stemOf(file: string): string {
-  return path.basename(file).replace(/\.[^.]+$/, '') || 'image';
+/** The files `compare` writes for one image (the contrast figure only for one model and ≥ 2 classes). */
+function compareFiles(out: string, stem: string): { grid: string; contrast: string; json: string } {
+  return { grid: path.join(out, `${stem}.compare.png`), contrast: path.join(out, `${stem}.contrast.png`), json: path.join(out, `${stem}.compare.json`) };
 }
 
 /**
@@ -97,7 +90,8 @@ export function registerCompare(program: Command): void {
     .option('--json', 'print one JSON object per image on stdout')
     .option('--cell-size <px>', 'longer side of each cell', '256')
     .option('--colormap <name>', 'jet, turbo, viridis, inferno or gray', 'jet')
-    .option('--alpha <a>', 'overlay opacity of the map, 0..1', '0.5');
+    .option('--alpha <a>', 'overlay opacity of the map, 0..1', '0.5')
+    .option('--overwrite', 'replace output files that already exist (default: refuse before computing)');
   modelOptions(cmd).action(async (images: string[], o: CompareCliOptions) => {
     const methods = methodSet(o.methods);
     const req = parseTargets(o.targets);
@@ -108,11 +102,16 @@ export function registerCompare(program: Command): void {
     if (!(alpha >= 0 && alpha <= 1)) throw new CliError('--alpha must be between 0 and 1', 2);
     const cellSize = intOption(o.cellSize, '--cell-size', 16)!;
     const sizes = sizesOption(o.sizes);
+    const stems = imageStems(images);
+    checkOutDir(o.out);
+    // Every file a run may write, checked before any model loads.
+    refuseExisting(images.flatMap((f) => Object.values(compareFiles(o.out, stems.get(f)!))), o.overwrite);
     await startBackend(o);
     const models: ModelAdapter[] = [];
+    let outDir;
     try {
       for (const m of modelNames) models.push(await modelFromOptions({ ...o, model: m }));
-      fs.mkdirSync(o.out, { recursive: true });
+      outDir = prepareOutDir(o.out);
       for (const file of images) {
         const image: RgbImage = await readImage(file, { maxPixels: intOption(o.maxPixels, '--max-pixels') ?? DEFAULT_MAX_PIXELS });
         const rows: RgbImage[][] = [];
@@ -134,7 +133,7 @@ export function registerCompare(program: Command): void {
               if (!o.quiet) note(`${path.basename(file)}: ${model.name} class ${target} ${name}`);
               const r = await method(model, image, { target, ...(sizes ? { sizes } : {}) });
               rs.push(r);
-              row.push(captionBelow(fitWithin(overlay(image, r.map, { colormap: o.colormap as ColormapName, alpha }), cellSize), caption(r, model.name)));
+              row.push(captionBelow(fitWithin(overlay(image, r.map, { colormap: o.colormap as ColormapName, alpha }), cellSize), mapCaption(r, model.name)));
               const t = (x: SaliencyResult['target']) => ({ index: x.index, label: x.label, probability: x.probability });
               cells.push({ model: model.name, engine: model.engine, method: name, layer: r.layer, target: t(r.target), predicted: t(r.predicted), sizesUsed: r.sizesUsed, sizesRejected: r.sizesRejected, ms: Math.round(r.ms) });
             }
@@ -143,11 +142,11 @@ export function registerCompare(program: Command): void {
           }
           byModel.push({ model, targets, results });
         }
-        const stem = stemOf(file);
-        const files: Record<string, string> = { grid: path.join(o.out, `${stem}.compare.png`) };
+        const planned = compareFiles(o.out, stems.get(file)!);
+        const files: Record<string, string> = { grid: planned.grid };
         const contrasts: unknown[] = [];
         const record = await OutputTransaction.run(async (tx) => {
-          await tx.stage(files.grid, await encodePng(grid(rows, { colLabels: Object.keys(methods), gap: 6 })));
+          await tx.stage(files.grid, await encodePng(withColorBar(grid(rows, { colLabels: Object.keys(methods), gap: 6 }), o.colormap as ColormapName)));
           if (models.length === 1 && byModel[0].targets.length >= 2) {
             const { model, results } = byModel[0];
             const crows: RgbImage[][] = [];
@@ -167,18 +166,19 @@ export function registerCompare(program: Command): void {
                 contrasts.push({ model: model.name, method: name, a: A.target, b: B.target, sharedScale: c.scale, differenceRange: c.differenceRange, pixelsAOverB: share(1), pixelsBOverA: share(-1) });
               }
             });
-            files.contrast = path.join(o.out, `${stem}.contrast.png`);
+            files.contrast = planned.contrast;
             await tx.stage(files.contrast, await encodePng(grid(crows, { colLabels: ['class A', 'class B', 'A - B'], gap: 6 })));
           }
           const record = { image: file, width: image.width, height: image.height, files, cells, ...(contrasts.length ? { contrast: contrasts } : {}) };
-          await tx.stage(path.join(o.out, `${stem}.compare.json`), `${JSON.stringify(record)}\n`);
+          await tx.stage(planned.json, `${JSON.stringify(record)}\n`);
           return record;
-        });
+        }, { overwrite: !!o.overwrite });
         if (o.json) process.stdout.write(`${JSON.stringify(record)}\n`);
         else note(`${file} → ${Object.values(files).join(', ')}`);
       }
     } finally {
       for (const m of models) m.dispose();
+      outDir?.removeIfEmpty();
     }
   });
 }

@@ -33,6 +33,8 @@ import { ModelScorer } from './eval-probability.js';
 import type { EvalEntry, EvalMetric, EvalRecord, EvalSummary } from './eval-records.js';
 import { checkRecords, recordKey, summarizeRecords } from './eval-records.js';
 import { classCandidates } from './eval-targets.js';
+import { READABLE_FORMATS } from '../image/formats.js';
+import { modelSlug } from './outputs.js';
 
 /**
  * The trivial baseline of Table 1. In the pointing game it is TorchRay's exact point
@@ -41,7 +43,7 @@ import { classCandidates } from './eval-targets.js';
 export const CENTER_METHOD = 'center';
 
 /** Image files `cameras eval` picks up from a folder. */
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.gif', '.tif', '.tiff'] as const;
+export const IMAGE_EXTENSIONS: readonly string[] = READABLE_FORMATS.flatMap((f) => f.extensions);
 
 /** Options the saliency methods get (besides the target), as the CLI sets them. */
 export interface EvalMethodOptions extends SessionOptions {
@@ -120,11 +122,7 @@ interface EvalImage {
   readonly annotation?: AnnotatedImage;
 }
 
-/** File-system-safe form of a model name for output file names. */
-export function modelSlug(name: string): string {
-  const base = path.basename(name).replace(/\.(onnx|tflite|json)$/i, '');
-  return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'model';
-}
+export { modelSlug } from './outputs.js';
 
 /** `OUT/<metric>-<model>[-shard-k-of-n].jsonl`. */
 export function resultsFile(out: string, metric: EvalMetric, model: string, shard?: Shard): string {
@@ -141,7 +139,7 @@ async function listImages(o: EvalRunOptions, set: AnnotationSet | undefined): Pr
   const byFile = new Map(set?.images.map((a) => [a.file, a]));
   const files = (await readdir(o.imagesDir, { withFileTypes: true }))
     // Symbolic links count (a folder of links into a data set); a dangling one fails when read.
-    .filter((d) => (d.isFile() || d.isSymbolicLink()) && (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(d.name).toLowerCase()))
+    .filter((d) => (d.isFile() || d.isSymbolicLink()) && IMAGE_EXTENSIONS.includes(path.extname(d.name).toLowerCase()))
     .map((d) => d.name);
   const seen = new Map<string, string>();
   return files.map((file) => {

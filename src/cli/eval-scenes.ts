@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { METHODS } from '../methods/index.js';
@@ -9,6 +8,7 @@ import { writeFileAtomic } from '../node/atomic-write.js';
 import { Progress } from '../node/progress.js';
 import { CliError, acceptOption, intOption, modelFromOptions, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import { parseMethodOptions, parseMethods } from './eval.js';
+import { checkOutDir, prepareOutDir, refuseExisting } from './outputs.js';
 
 interface EvalScenesOptions extends ModelCliOptions {
   n: string;
@@ -23,6 +23,7 @@ interface EvalScenesOptions extends ModelCliOptions {
   out?: string;
   json?: boolean;
   quiet?: boolean;
+  overwrite?: boolean;
 }
 
 /** `cameras eval scenes`: pointing game and mask energy against the exact masks of generated scenes. */
@@ -41,6 +42,7 @@ export function registerEvalScenes(ev: Command): void {
     .option('--method-options <json>', 'per-method options, e.g. \'{"rise":{"n":256}}\'')
     .option('--backend <name>', 'TF.js backend', 'auto')
     .option('-o, --out <dir>', 'also write summary.json and summary.md here')
+    .option('--overwrite', 'replace summary.json and summary.md in --out if they exist (default: refuse)')
     .option('--json', 'end stdout with one JSON summary line')
     .option('-q, --quiet', 'no progress bar')
     .option('-v, --verbose', 'stack traces on errors')
@@ -52,6 +54,9 @@ export function registerEvalScenes(ev: Command): void {
       const height = intOption(o.height ?? o.width, '--height', 16)!;
       const sizes = sizesOption(o.sizes);
       const accept = acceptOption(o.accept, true);
+      const outFiles = o.out ? [path.join(o.out, 'summary.json'), path.join(o.out, 'summary.md')] : [];
+      if (o.out) checkOutDir(o.out);
+      refuseExisting(outFiles, o.overwrite);
       await startBackend(o);
       const model = await modelFromOptions(o);
       const methods: Record<string, SaliencyMethod> = Object.fromEntries(names.map((m) => [m, METHODS[m]]));
@@ -101,9 +106,9 @@ export function registerEvalScenes(ev: Command): void {
       const md = summaryMarkdown(summary, columns);
       process.stderr.write(`${md}\n`);
       if (o.out) {
-        fs.mkdirSync(o.out, { recursive: true });
-        await writeFileAtomic(path.join(o.out, 'summary.json'), `${summaryJson(summary)}\n`);
-        await writeFileAtomic(path.join(o.out, 'summary.md'), `${md}\n`);
+        prepareOutDir(o.out);
+        await writeFileAtomic(outFiles[0]!, `${summaryJson(summary)}\n`);
+        await writeFileAtomic(outFiles[1]!, `${md}\n`);
       }
       if (o.json) process.stdout.write(`${summaryJson(summary)}\n`);
     });

@@ -119,6 +119,25 @@ describeVoc('cameras eval pointing-game', () => {
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/other settings/);
     expect((await stable(path.join(out, `pointing-game-${MODEL}.jsonl`))).size).toBe(15);
+    // The caption under the table of percentages says that its numbers are counts, and of what.
+    expect(md).toMatch(/\nNumber of \(image, class\) pairs scored in each split, per method: cameras \d+ \(all\), \d+ \(difficult\); gradcam /);
+    // Another metric into the same folder would replace this run's summary: refused, nothing computed.
+    const density = await cameras(['eval', 'density', '--images', VOC, '--model', MODEL, '--methods', 'center', '--out', out, '-q']);
+    expect(density.code).toBe(1);
+    expect(density.stderr).toContain(`${path.join(out, 'summary.json')} already holds another run's summary (pointing-game, ${MODEL}): pass --overwrite`);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'))).toEqual(s);
+    expect(fs.existsSync(path.join(out, `density-${MODEL}.jsonl`))).toBe(false);
+  });
+
+  it('--help lists the data-set options before the map and model options', async () => {
+    const r = await cameras(['eval', 'pointing-game', '--help']);
+    expect(r.code).toBe(0);
+    const options = r.stdout.slice(r.stdout.indexOf('Options:'));
+    const at = (flag: string) => options.indexOf(`${flag} `);
+    for (const flag of ['--images', '--annotations', '--model']) expect(at(flag)).toBeGreaterThan(0);
+    expect(at('--images')).toBeLessThan(at('--annotations'));
+    expect(at('--annotations')).toBeLessThan(at('--model'));
+    for (const generic of ['--layer', '--input-resize', '--preprocess', '--engine', '--backend']) expect(at('--model')).toBeLessThan(at(generic));
   });
 
   it('refuses bad usage with exit code 2', async () => {

@@ -20,6 +20,7 @@ import { resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.j
 import { registerEvalScenes } from './eval-scenes.js';
 import type { ResolvedShard, ShardWorker } from './shard.js';
 import { checkMergeTarget, checkSameSettings, describeShard, mergeShardFolder, resolveShard, startShardWorker } from './shard.js';
+import { checkOutDir, prepareOutDir } from './outputs.js';
 
 interface EvalCliOptions extends ModelCliOptions {
   images: string;
@@ -43,6 +44,7 @@ interface EvalCliOptions extends ModelCliOptions {
   batch?: string;
   maxPixels?: string;
   quiet?: boolean;
+  overwrite?: boolean;
 }
 
 const METRIC_HELP: Record<EvalMetric, string> = {
@@ -96,9 +98,31 @@ export function summaryFiles(out: string, shard?: Shard): { json: string; md: st
   return { json: path.join(out, `${stem}.json`), md: path.join(out, `${stem}.md`) };
 }
 
-function captionNotes(s: EvalSummary, failed: number): string {
-  const pairs = Object.entries(s.counts).map(([m, c]) => `${m}: ${Object.entries(c).map(([k, v]) => `${v} ${k}`).join(', ')}`);
-  return `\nScored per method — ${pairs.join('; ')}.${failed > 0 ? ` ${failed} image${failed === 1 ? '' : 's'} failed (see stderr).` : ''}\n`;
+/**
+ * Refuses to replace the summary of another metric or model (another run's) unless `overwrite`.
+ * The same metric and model is the same results file summarised again, as on a resume.
+ */
+export function checkSummaryOwner(files: { json: string; md: string }, metric: string, model: string, overwrite?: boolean): void {
+  if (overwrite || (!fs.existsSync(files.json) && !fs.existsSync(files.md))) return;
+  let owner: { metric?: unknown; model?: unknown } | undefined;
+  try {
+    owner = JSON.parse(fs.readFileSync(files.json, 'utf8')) as typeof owner;
+  } catch {
+    owner = undefined;
+  }
+  if (owner?.metric === metric && owner?.model === model) return;
+  const whose = owner && typeof owner.metric === 'string' ? ` (${owner.metric}, ${String(owner.model)})` : '';
+  throw new CliError(`${files.json} already holds another run's summary${whose}: pass --overwrite to replace it, or choose another --out`);
+}
+
+/**
+ * The sentence under the table. It gives counts of (image, class) pairs, not percentages, and says
+ * so: right under a table of percentages a bare "82" reads like one.
+ */
+export function captionNotes(s: EvalSummary, failed: number): string {
+  const what = s.summary.metric === 'pointing-game' ? 'scored in each split' : 'averaged for each value (undefined values left out)';
+  const pairs = Object.entries(s.counts).map(([m, c]) => `${m} ${Object.entries(c).map(([k, v]) => `${v} (${k})`).join(', ')}`);
+  return `\nNumber of (image, class) pairs ${what}, per method: ${pairs.join('; ')}.${failed > 0 ? ` ${failed} image${failed === 1 ? '' : 's'} failed (see stderr).` : ''}\n`;
 }
 
 async function emit(summary: MetricSummary, markdown: string, json: boolean | undefined, files?: { json: string; md: string }): Promise<void> {
@@ -111,8 +135,9 @@ async function emit(summary: MetricSummary, markdown: string, json: boolean | un
   if (json) process.stdout.write(`${summaryJson(summary)}\n`);
 }
 
+/** The data-set options first in `--help`, then how maps are made, then how the model runs. */
 function addRunOptions(cmd: Command): Command {
-  return addModelLoadOptions(addMapOptions(cmd))
+  const withData = cmd
     .requiredOption('--images <dir>', 'folder of images')
     .option('--annotations <file>', 'VOC07 annotations JSON or COCO-format JSON (difficult flags file picked up beside it)')
     .requiredOption('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite')
@@ -129,8 +154,10 @@ function addRunOptions(cmd: Command): Command {
     .option('--curve-steps <n>', 'insertion/deletion: number of steps instead')
     .option('--batch <n>', 'insertion/deletion: images per forward pass (default 16)')
     .option('--max-pixels <n>', `refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})`)
+    .option('--overwrite', 'replace a summary.{json,md} of another metric or model in --out (default: refuse)')
     .option('-q, --quiet', 'no progress bar')
     .option('-v, --verbose', 'stack traces on errors');
+  return addModelLoadOptions(addMapOptions(withData));
 }
 
 async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> {
@@ -151,6 +178,7 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
   const maxPixels = intOption(o.maxPixels, '--max-pixels');
   const sizes = sizesOption(o.sizes);
   if (!fs.existsSync(o.images) || !fs.statSync(o.images).isDirectory()) throw new CliError(`--images ${o.images}: not a folder`, 2);
+  checkOutDir(o.out);
   if (o.annotations && !fs.existsSync(o.annotations)) throw new CliError(`--annotations ${o.annotations}: no such file`, 2);
   let classMap;
   if (o.classMap) {
@@ -170,9 +198,10 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
   };
   await startBackend(o);
   const model = await modelFromOptions(o);
-  fs.mkdirSync(o.out, { recursive: true });
   let worker: ShardWorker | undefined;
   try {
+    checkSummaryOwner(summaryFiles(o.out, shard), metric, model.name, o.overwrite);
+    prepareOutDir(o.out);
     if (shard) {
       note(describeShard(shard));
       worker = await startShardWorker({ file: resultsFile(o.out, metric, model.name, shard), metric, model: model.name, shard, methods, ...(limit !== undefined ? { limit } : {}), note });
@@ -210,7 +239,7 @@ async function runCommand(metric: EvalMetric, o: EvalCliOptions): Promise<void> 
 }
 
 /** `cameras eval merge FILES...` or `--out DIR` alone (the shards in DIR): merge shard results and summarise them. */
-async function mergeCommand(files: string[], o: { json?: boolean; out?: string; methods?: string }): Promise<void> {
+async function mergeCommand(files: string[], o: { json?: boolean; out?: string; methods?: string; overwrite?: boolean }): Promise<void> {
   let incomplete: string | undefined;
   if (files.length === 0) {
     if (!o.out) throw new CliError('give the results files, or --out DIR holding the shards', 2);
@@ -239,15 +268,16 @@ async function mergeCommand(files: string[], o: { json?: boolean; out?: string; 
   note(`merged ${merged.length} results from ${files.length} file${files.length === 1 ? '' : 's'}`);
   let outFiles;
   if (o.out) {
-    fs.mkdirSync(o.out, { recursive: true });
+    prepareOutDir(o.out);
     const target = resultsFile(o.out, metric, model);
     try {
       await checkMergeTarget(target, merged);
     } catch (e) {
       throw new CliError(oneLine(e));
     }
-    await writeFileAtomic(target, merged.map((r) => JSON.stringify(r)).join('\n') + '\n');
     outFiles = summaryFiles(o.out);
+    checkSummaryOwner(outFiles, metric, model, o.overwrite);
+    await writeFileAtomic(target, merged.map((r) => JSON.stringify(r)).join('\n') + '\n');
   }
   await emit(s.summary, md, o.json, outFiles);
   // What is there is merged; the exit status tells a pipeline that shards are missing.
@@ -269,8 +299,9 @@ export function registerEval(program: Command): void {
     .option('--json', 'end stdout with one JSON summary line')
     .option('-o, --out <dir>', 'also write the merged JSONL and summary.{json,md} here; without files, merge the shards found here')
     .option('--methods <list>', 'row order (default: as the runs wrote them)')
+    .option('--overwrite', 'replace a summary.{json,md} of another metric or model in --out (default: refuse)')
     .option('-v, --verbose', 'stack traces on errors')
-    .action(async (files: string[], o: { json?: boolean; out?: string; methods?: string }) => {
+    .action(async (files: string[], o: { json?: boolean; out?: string; methods?: string; overwrite?: boolean }) => {
       await mergeCommand(files, o);
     });
 }

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { ModelAdapter, RgbImage } from '../core/types.js';
@@ -8,7 +7,11 @@ import { METHODS, getMethod } from '../methods/index.js';
 import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import { encodeNpy } from '../image/npy.js';
 import { OutputTransaction, removeStaleTempFiles } from '../node/atomic-write.js';
-import { overlay, sideBySide, isColormapName, type ColormapName } from '../image/index.js';
+import { overlay, sideBySide, isColormapName, formatNames, type ColormapName } from '../image/index.js';
+import { captionBelow } from '../analysis/contrast.js';
+import { figureFontScale, withColorBar } from '../image/colorbar.js';
+import { imageCaption, mapCaption } from './figures.js';
+import { checkOutDir, imageStems, modelSlug, prepareOutDir, refuseExisting } from './outputs.js';
 import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 
 interface ExplainCliOptions extends ModelCliOptions {
@@ -30,6 +33,7 @@ interface ExplainCliOptions extends ModelCliOptions {
   maxPixels?: string;
   quiet?: boolean;
   methodOptions?: string;
+  overwrite?: boolean;
 }
 
 /** The JSON line printed per image and method. */
@@ -50,7 +54,7 @@ export interface ExplainRecord {
   /** What the user should know about the map (empty when nothing); see `SaliencyResult.warnings`. */
   warnings: readonly string[];
   mapShape: [number, number];
-  files: { overlay: string; npy: string; rawNpy: string; sideBySide?: string };
+  files: { overlay: string; npy: string; rawNpy: string; json?: string; sideBySide?: string };
   ms: number;
 }
 
@@ -83,8 +87,17 @@ function methodOptions(o: ExplainCliOptions): CamerasOptions {
   };
 }
 
-function stemOf(file: string): string {
-  return path.basename(file).replace(/\.[^.]+$/, '') || 'image';
+/**
+ * The files of one image: `<stem>.<model>.<method>.*`, so that runs with other models into the same
+ * folder add files instead of replacing them. `json` only for a --json run.
+ */
+function outputFiles(out: string, stem: string, model: string, method: string, json: boolean | undefined): ExplainRecord['files'] {
+  const base = path.join(out, `${stem}.${modelSlug(model)}.${method}`);
+  return { overlay: `${base}.png`, npy: `${base}.npy`, rawNpy: `${base}.raw.npy`, ...(json ? { json: `${base}.json` } : {}) };
+}
+
+function sideBySideFile(out: string, stem: string, model: string): string {
+  return path.join(out, `${stem}.${modelSlug(model)}.compare.png`);
 }
 
 async function explainOne(
@@ -94,6 +107,7 @@ async function explainOne(
   o: ExplainCliOptions,
   backend: { backend: string; threads: number },
   label: string,
+  stem: string,
 ): Promise<ExplainRecord[]> {
   const image: RgbImage = await readImage(file, { maxPixels: intOption(o.maxPixels, '--max-pixels') ?? DEFAULT_MAX_PIXELS });
   const base = methodOptions(o);
@@ -102,20 +116,17 @@ async function explainOne(
     const onProgress = o.quiet ? undefined : (d: number, n: number, m: string) => note(`${label} ${name}: ${m} [${d}/${n}]`);
     results.push(await getMethod(name)(model, image, { ...base, onProgress }));
   }
-  const stem = stemOf(file);
   const colormap = o.colormap as ColormapName;
   const alpha = Number(o.alpha);
   return OutputTransaction.run(async (tx) => {
     const records: ExplainRecord[] = [];
-    const panels: RgbImage[] = [image];
+    // Panels for --side-by-side: each with the facts that make the figure readable on its own.
+    const scale = figureFontScale(image.width);
+    const panels: RgbImage[] = [captionBelow(image, imageCaption(file, image), { fontScale: scale })];
     for (const r of results) {
-      const files = {
-        overlay: path.join(o.out, `${stem}.${r.method}.png`),
-        npy: path.join(o.out, `${stem}.${r.method}.npy`),
-        rawNpy: path.join(o.out, `${stem}.${r.method}.raw.npy`),
-      };
+      const files = outputFiles(o.out, stem, model.name, r.method, o.json);
       const ov = overlay(image, r.map, { colormap, alpha });
-      panels.push(ov);
+      panels.push(captionBelow(ov, mapCaption(r, model.name), { fontScale: scale }));
       await tx.stage(files.overlay, await encodePng(ov));
       await tx.stage(files.npy, encodeNpy(r.map, [r.height, r.width]));
       await tx.stage(files.rawNpy, encodeNpy(r.raw, [r.height, r.width]));
@@ -140,12 +151,15 @@ async function explainOne(
       });
     }
     if (o.sideBySide) {
-      const sbs = path.join(o.out, `${stem}.compare.png`);
-      await tx.stage(sbs, await encodePng(sideBySide(panels, { labels: ['image', ...results.map((r) => r.method)] })));
+      const sbs = sideBySideFile(o.out, stem, model.name);
+      const figure = sideBySide(panels, { labels: ['image', ...results.map((r) => r.method)], fontScale: scale });
+      await tx.stage(sbs, await encodePng(withColorBar(figure, colormap, { fontScale: scale })));
       for (const r of records) r.files.sideBySide = sbs;
     }
+    // Beside the maps, the object the CLI prints: the folder explains itself later.
+    for (const r of records) if (r.files.json) await tx.stage(r.files.json, `${JSON.stringify(r)}\n`);
     return records;
-  });
+  }, { overwrite: !!o.overwrite });
 }
 
 /** `cameras explain IMAGE...`: maps for one or more images, files written per image all-or-nothing. */
@@ -153,7 +167,7 @@ export function registerExplain(program: Command): void {
   const cmd = program
     .command('explain')
     .description('compute saliency maps for images and write overlays and .npy maps')
-    .argument('<images...>', 'image files (JPEG, PNG, BMP, WebP, GIF, TIFF)')
+    .argument('<images...>', `image files (${formatNames()})`)
     .option('-m, --model <name|path>', 'zoo name, model folder, model.json, .onnx or .tflite', 'scenes')
     .option('--method <names>', `one or more of ${Object.keys(METHODS).join(', ')} (comma-separated)`, 'cameras')
     .option('-t, --target <index|label>', 'class to explain (default: the predicted class)')
@@ -161,10 +175,11 @@ export function registerExplain(program: Command): void {
     .option('--max-size <px>', 'largest size ζm of an evenly spaced schedule (with --steps)')
     .option('--steps <n>', 'number of sizes N of that schedule (paper: --max-size 1000 --steps 7)')
     .option('-o, --out <dir>', 'output folder', 'out')
-    .option('--json', 'print one JSON object per image and method on stdout')
+    .option('--json', 'print one JSON object per image and method on stdout and write it beside the maps as IMAGE.MODEL.METHOD.json')
     .option('--colormap <name>', 'jet, turbo, viridis, inferno or gray', 'jet')
     .option('--alpha <a>', 'overlay opacity of the map, 0..1', '0.5')
-    .option('--side-by-side', 'also write IMAGE.compare.png: the image and every method\'s overlay')
+    .option('--side-by-side', 'also write IMAGE.MODEL.compare.png: the image and every method\'s overlay')
+    .option('--overwrite', 'replace output files that already exist (default: refuse before computing)')
     .option('--method-options <json>', 'method-specific options, e.g. \'{"n":500}\' for rise, \'{"samples":10}\' for smoothgrad')
     .option('--max-pixels <n>', `refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})`)
     .option('-q, --quiet', 'no progress on stderr')
@@ -184,16 +199,29 @@ export function registerExplain(program: Command): void {
     methodOptions(o);
     // Usage errors surface before the model loads, not once per image.
     intOption(o.maxPixels, '--max-pixels');
+    const stems = imageStems(images);
+    checkOutDir(o.out);
     const backend = await startBackend(o);
     const model = await modelFromOptions(o);
-    fs.mkdirSync(o.out, { recursive: true });
+    const planned = images.flatMap((f) => [
+      ...methods.flatMap((m) => Object.values(outputFiles(o.out, stems.get(f)!, model.name, m, o.json))),
+      ...(o.sideBySide ? [sideBySideFile(o.out, stems.get(f)!, model.name)] : []),
+    ]);
+    const failures: string[] = [];
+    let outDir;
+    try {
+      refuseExisting(planned, o.overwrite);
+      outDir = prepareOutDir(o.out);
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
     // Leftovers of a killed earlier run (hidden temp files), never published outputs.
     await removeStaleTempFiles(o.out);
-    const failures: string[] = [];
     try {
       for (const [i, file] of images.entries()) {
         try {
-          const records = await explainOne(file, model, methods, o, backend, `[${i + 1}/${images.length} ${path.basename(file)}]`);
+          const records = await explainOne(file, model, methods, o, backend, `[${i + 1}/${images.length} ${path.basename(file)}]`, stems.get(file)!);
           for (const r of records) {
             // One line per warning on stderr whatever the output mode, so a --json pipe still shows it.
             for (const w of r.warnings) note(`warning: ${path.basename(r.image)} ${r.method}: ${w}`);
@@ -211,6 +239,7 @@ export function registerExplain(program: Command): void {
       }
     } finally {
       model.dispose();
+      outDir.removeIfEmpty();
     }
     if (images.length > 1) note(`${images.length - failures.length} of ${images.length} images done${failures.length ? `; failed: ${failures.join(', ')}` : ''}`);
     if (failures.length) process.exitCode = 1;

@@ -8,9 +8,10 @@ export function registerLayers(program: Command): void {
     .description('list the layers of a model that can be explained, with output shapes at the native size')
     .argument('<model>', 'zoo name, model folder, model.json, .onnx or .tflite')
     .option('--all', 'include non-spatial layers')
-    .option('--json', 'print JSON')
+    .option('--aliases', 'also list the other names of each layer (e.g. the tensors a TFLite file fused into it)')
+    .option('--json', 'print JSON (aliases included)')
     .option('--backend <name>', 'TF.js backend', 'auto')
-    .action(async (model: string, o: { all?: boolean; json?: boolean; backend?: string }) => {
+    .action(async (model: string, o: { all?: boolean; aliases?: boolean; json?: boolean; backend?: string }) => {
       await startBackend(o);
       const m = await modelFromOptions({ model, engine: 'tfjs' } as ModelCliOptions);
       try {
@@ -24,7 +25,8 @@ export function registerLayers(program: Command): void {
         const width = Math.max(...layers.map((l) => l.name.length), 5);
         process.stdout.write(`${m.name} (native input ${m.inputSize}×${m.inputSize}; shapes NHWC)\n`);
         for (const l of layers) {
-          const alias = l.aliases?.length ? `  = ${l.aliases.join(', ')}` : '';
+          // Fused TFLite layers carry every tensor name they absorbed: hundreds of characters per line.
+          const alias = o.aliases && l.aliases?.length ? `  = ${l.aliases.join(', ')}` : '';
           process.stdout.write(`${l.name === def ? '*' : ' '} ${l.name.padEnd(width)}  ${l.kind.padEnd(22)} ${shape(l.shape)}${alias}\n`);
         }
         process.stdout.write(`* default layer κ: ${def}\n`);

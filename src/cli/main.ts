@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerExplain } from './explain.js';
 import { registerLayers } from './layers.js';
@@ -9,10 +10,14 @@ import { registerScenes } from './scenes.js';
 import { CliError, oneLine } from './common.js';
 import { ZOO } from '../models/manifest.js';
 
+// package.json is two folders up both from src/cli (sources) and from dist/cli (the package).
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command();
 program
   .name('cameras')
   .description('High-resolution, sanity-preserving saliency maps (CAMERAS, CVPR 2021) and baselines')
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError()
   .exitOverride();
 

@@ -6,13 +6,14 @@ import { getMethod } from '../methods/index.js';
 import { readImage, encodePng, DEFAULT_MAX_PIXELS } from '../node/image-io.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { fitWithin } from '../image/resize.js';
+import { hasImageExtension } from '../image/formats.js';
 import { modelRandomizationCheck, type MethodSet, type RandomizationReport, type RandomizationVariant } from '../analysis/model-randomization.js';
 import { sanityGrid, sanityPlotSvg } from '../analysis/sanity-plot.js';
 import { SIMILARITY_KEYS } from '../analysis/similarity-scores.js';
 import { adversarialCheck, summarizeAdversarialCheck, ADVERSARIAL_CHECK_DEFAULTS, DEFAULT_L2_EPSILONS, DEFAULT_LINF_EPSILONS, type AdversarialCheckRecord } from '../analysis/adversarial-check.js';
+import { checkOutDir, imageStems, prepareOutDir, refuseExisting } from './outputs.js';
 import { CliError, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 
-const IMAGE_EXT = /\.(jpe?g|png|bmp|webp|gif|tiff?|avif)$/i;
 
 /** Files named on the command line, folders expanded to their images (sorted), at most `limit`. */
 export function expandImages(paths: readonly string[], limit?: number): string[] {
@@ -25,7 +26,7 @@ export function expandImages(paths: readonly string[], limit?: number): string[]
       throw new CliError(`${p}: no such file or folder`, 2);
     }
     if (st.isDirectory()) {
-      out.push(...fs.readdirSync(p).filter((f) => IMAGE_EXT.test(f)).sort().map((f) => path.join(p, f)));
+      out.push(...fs.readdirSync(p).filter(hasImageExtension).sort().map((f) => path.join(p, f)));
     } else out.push(p);
   }
   if (out.length === 0) throw new CliError('no images found', 2);
@@ -95,10 +96,13 @@ interface SanityCliOptions extends ModelCliOptions {
   randomMasks: string;
   restrictedBudget: string;
   norm: string;
+  overwrite?: boolean;
 }
 
-function stemOf(file: string): string {
-  return path.basename(file).replace(/\.[^.]+$/, '') || 'image';
+/** Every file a randomisation run writes: per image its JSON and a plot and grid per variant, then the summary. */
+function randomizationFiles(out: string, stems: Map<string, string>, variants: readonly string[]): string[] {
+  const perImage = [...stems.values()].flatMap((stem) => [`${stem}.sanity.json`, ...variants.flatMap((v) => [`${stem}.${v}.svg`, `${stem}.${v}.png`])]);
+  return [...perImage, 'sanity-summary.json'].map((f) => path.join(out, f));
 }
 
 /** Finite numbers as they are, NaN (undefined measures) as null. */
@@ -134,9 +138,12 @@ async function runRandomization(o: SanityCliOptions, files: string[], methods: M
   const seed = Number(o.seed);
   if (!Number.isInteger(seed)) throw new CliError('--seed must be an integer', 2);
   const maxSide = intOption(o.maxSide, '--max-side', 16);
+  const stems = imageStems(files);
+  checkOutDir(o.out);
+  refuseExisting(randomizationFiles(o.out, stems, variants), o.overwrite);
   await startBackend(o);
   const model = await modelFromOptions(o);
-  fs.mkdirSync(o.out, { recursive: true });
+  const outDir = prepareOutDir(o.out);
   const reports: RandomizationReport[] = [];
   try {
     for (const [i, file] of files.entries()) {
@@ -159,7 +166,7 @@ async function runRandomization(o: SanityCliOptions, files: string[], methods: M
         throw new CliError(`${file}: ${oneLine(e)}`);
       }
       reports.push(report);
-      const stem = stemOf(file);
+      const stem = stems.get(file)!;
       const { original, steps, ...rest } = report;
       const record = { image: file, ...rest, steps: steps.map(({ methods: ms, ...s }) => ({ ...s, methods: Object.fromEntries(Object.entries(ms).map(([k, { map, ...v }]) => [k, v])) })) };
       await writeFileAtomic(path.join(o.out, `${stem}.sanity.json`), `${JSON.stringify(jsonSafe(record))}\n`);
@@ -171,6 +178,7 @@ async function runRandomization(o: SanityCliOptions, files: string[], methods: M
     }
   } finally {
     model.dispose();
+    outDir.removeIfEmpty();
   }
   const summary = {
     check: 'randomization',
@@ -196,9 +204,11 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
   if (!Number.isInteger(seed)) throw new CliError('--seed must be an integer', 2);
   const restrictedBudget = o.restrictedBudget as 'matched' | 'same';
   if (restrictedBudget !== 'matched' && restrictedBudget !== 'same') throw new CliError('--restricted-budget must be matched or same', 2);
+  checkOutDir(o.out);
+  refuseExisting(['adversarial-check.jsonl', 'adversarial-summary.json'].map((f) => path.join(o.out, f)), o.overwrite);
   await startBackend(o);
   const model = await modelFromOptions(o);
-  fs.mkdirSync(o.out, { recursive: true });
+  const outDir = prepareOutDir(o.out);
   const records: (AdversarialCheckRecord & { image: string })[] = [];
   try {
     for (const [i, file] of files.entries()) {
@@ -224,6 +234,7 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
     }
   } finally {
     model.dispose();
+    outDir.removeIfEmpty();
   }
   const s = summarizeAdversarialCheck(records);
   const summary = {
@@ -265,6 +276,7 @@ export function registerSanity(program: Command): void {
     .option('--compare-size <px>', 'longer side of the maps when compared', '224')
     .option('--max-side <px>', 'shrink images to this longer side before explaining (faster)')
     .option('--adversarial', 'run the adversarial sanity check instead')
+    .option('--overwrite', 'replace output files that already exist (default: refuse before computing)')
     .option('--norm <name>', 'perturbation norm of the adversarial check: l2 or linf', ADVERSARIAL_CHECK_DEFAULTS.norm)
     .option('--epsilons <list>', `budgets tried in order, 0..255 scale (default l2: ${DEFAULT_L2_EPSILONS.join(',')}; linf: ${DEFAULT_LINF_EPSILONS.join(',')})`)
     .option('--pgd-steps <n>', 'PGD iterations per budget', String(ADVERSARIAL_CHECK_DEFAULTS.steps))

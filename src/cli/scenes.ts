@@ -1,10 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { generateScene, scenesToCoco, SCENE_LABELS, type Scene } from '../scenes/index.js';
 import { encodePng } from '../node/image-io.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { intOption, note } from './common.js';
+import { prepareOutDir, refuseExisting } from './outputs.js';
 
 interface ScenesCliOptions {
   n: string;
@@ -14,6 +14,7 @@ interface ScenesCliOptions {
   objects: string;
   out: string;
   quiet?: boolean;
+  overwrite?: boolean;
 }
 
 /**
@@ -30,6 +31,7 @@ export function registerScenes(program: Command): void {
     .option('--height <px>', 'image height (default: the width)')
     .option('--objects <k>', 'class objects per scene (1 for classification, 2–6 for pointing)', '1')
     .option('-o, --out <dir>', 'output folder', 'scenes')
+    .option('--overwrite', 'replace files that already exist in --out (default: refuse before writing)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (o: ScenesCliOptions) => {
       const n = intOption(o.n, '--n')!;
@@ -37,7 +39,10 @@ export function registerScenes(program: Command): void {
       const width = intOption(o.width, '--width', 16)!;
       const height = intOption(o.height ?? o.width, '--height', 16)!;
       const objects = intOption(o.objects, '--objects')!;
-      fs.mkdirSync(o.out, { recursive: true });
+      // annotations.json must describe exactly the scenes in the folder: never mix two runs unasked.
+      const names = [...Array.from({ length: n }, (_, i) => `scene-${seed + i}.png`), 'annotations.json', 'labels.json'];
+      refuseExisting(names.map((f) => path.join(o.out, f)), o.overwrite);
+      prepareOutDir(o.out);
       const written: { scene: Scene; fileName: string }[] = [];
       for (let i = 0; i < n; i++) {
         const scene = generateScene(seed + i, { width, height, numObjects: objects });

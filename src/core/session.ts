@@ -69,7 +69,8 @@ export class ExplainSession extends BaseSession {
     const x = this.resized(shape);
     try {
       const probe = await probeLayer(this.split, x, this.targetIndex);
-      this.progress(`size ${size} (${shape[0]}×${shape[1]})`);
+      // Sizes read width×height everywhere users see them; `shape` is [height, width].
+      this.progress(`size ${size} (${shape[1]}×${shape[0]})`);
       return { ...probe, size, shape };
     } finally {
       x.dispose();

@@ -191,7 +191,7 @@ describe('decodeBmp', () => {
     it('refuses a huge declared size before allocating', () => {
       const bomb = buildBmp({ width: 100_000, height: 100_000, bpp: 24, pixels: new Uint8Array(16) });
       const t = performance.now();
-      expect(() => decodeBmp(bomb, { name: 't.bmp' })).toThrow(/100000x100000 .* exceeds the limit of 100\.0 MP/);
+      expect(() => decodeBmp(bomb, { name: 't.bmp' })).toThrow(/100000×100000 .* exceeds the limit of 100\.0 MP/);
       expect(performance.now() - t).toBeLessThan(100);
       const small = buildBmp({ width: 20, height: 20, bpp: 24, pixels: new Uint8Array(20 * 60) });
       expect(() => decodeBmp(small, { maxPixels: 399 })).toThrow(/too|exceeds/);

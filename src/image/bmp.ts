@@ -69,7 +69,7 @@ export function readBmpHeader(bytes: Uint8Array, name = '<bmp>'): BmpHeader {
   }
   const topDown = height < 0;
   height = Math.abs(height);
-  if (width <= 0 || height <= 0) fail('corrupt', `invalid size ${width}x${height}`);
+  if (width <= 0 || height <= 0) fail('corrupt', `invalid size ${width}×${height}`);
   if (headerSize === 64 && compression >= 3) fail('unsupported', `OS/2 compression type ${compression}`);
   if (compression === 4 || compression === 5) fail('unsupported', `embedded ${compression === 4 ? 'JPEG' : 'PNG'} data`);
   if (![BI_RGB, BI_RLE8, BI_RLE4, BI_BITFIELDS, BI_ALPHABITFIELDS].includes(compression)) {
@@ -119,7 +119,7 @@ export function decodeBmp(bytes: Uint8Array, options: DecodeBmpOptions = {}): Rg
     throw new ImageError(
       name,
       'too_large',
-      `declared size ${width}x${height} (${(width * height / 1e6).toFixed(1)} MP) exceeds the limit of ${(maxPixels / 1e6).toFixed(1)} MP`,
+      `declared size ${width}×${height} (${(width * height / 1e6).toFixed(1)} MP) exceeds the limit of ${(maxPixels / 1e6).toFixed(1)} MP`,
     );
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

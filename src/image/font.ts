@@ -1,7 +1,7 @@
 import type { Rgb } from './rgb.js';
 
 /**
- * A 5×7 pixel font for printable ASCII, drawn for this project, so that grids and side-by-side
+ * A 5×7 pixel font for printable ASCII (and ×), drawn for this project, so that grids and side-by-side
  * panels can carry captions without a font library (and identically in Node and the browser).
  * Each glyph is 7 rows of 5 cells, `#` on, `.` off, rows separated by `|`.
  */
@@ -101,6 +101,8 @@ const GLYPHS: Record<string, string> = {
   '|': '..#..|..#..|..#..|..#..|..#..|..#..|..#..',
   '}': '.##..|...#.|...#.|....#|...#.|...#.|.##..',
   '~': '.....|.....|.#...|#.#.#|...#.|.....|.....',
+  // Beyond ASCII: the multiplication sign of sizes written width×height.
+  '×': '.....|#...#|.#.#.|..#..|.#.#.|#...#|.....',
 };
 
 /** Glyph cell width in font pixels. */
@@ -120,7 +122,7 @@ for (const [ch, art] of Object.entries(GLYPHS)) {
   BITMAPS.set(ch, Uint8Array.from(rows, (r) => [...r].reduce((m, c) => (m << 1) | (c === '#' ? 1 : 0), 0)));
 }
 
-/** The bitmap of a character; characters outside printable ASCII draw as `?`. */
+/** The bitmap of a character; characters without a glyph draw as `?`. */
 function glyph(ch: string): Uint8Array {
   return BITMAPS.get(ch) ?? (BITMAPS.get('?') as Uint8Array);
 }

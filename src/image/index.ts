@@ -10,6 +10,7 @@ export { grid, sideBySide, type GridOptions, type LayoutOptions, type SideBySide
 export { fitWithin, resizeRgb } from './resize.js';
 export { drawText, fitText, measureText, type Canvas } from './font.js';
 export { DECODABLE_FORMATS, sniffImageFormat, type ImageFormat } from './sniff.js';
+export { READABLE_FORMATS, formatNames, hasImageExtension, type ReadableFormat } from './formats.js';
 export { decodeBmp, readBmpHeader, type BmpHeader, type DecodeBmpOptions } from './bmp.js';
 export { checkPng, crc32, type PngCheck } from './png-check.js';
 export { encodeNpy, decodeNpy, type NpyArray } from './npy.js';

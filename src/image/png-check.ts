@@ -57,7 +57,7 @@ export function checkPng(bytes: Uint8Array): PngCheck {
     if (type === 'IHDR') {
       width = dv.getUint32(p + 8);
       height = dv.getUint32(p + 12);
-      if (width === 0 || height === 0) return { ok: false, code: 'corrupt', reason: `PNG: invalid size ${width}x${height}` };
+      if (width === 0 || height === 0) return { ok: false, code: 'corrupt', reason: `PNG: invalid size ${width}×${height}` };
     }
     if (type === 'IDAT') sawIdat = true;
     if (type === 'IEND') {

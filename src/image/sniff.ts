@@ -1,8 +1,10 @@
+import { READABLE_FORMATS } from './formats.js';
+
 /** Image formats recognised from their first bytes. */
 export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'bmp' | 'avif' | 'heic' | 'svg' | 'ico' | 'psd' | 'jxl' | 'jp2';
 
 /** Formats the decoders accept. Others are recognised only to give a precise error. */
-export const DECODABLE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'gif', 'webp', 'tiff', 'bmp', 'avif'];
+export const DECODABLE_FORMATS: readonly ImageFormat[] = READABLE_FORMATS.map((f) => f.format);
 
 function ascii(bytes: Uint8Array, start: number, length: number): string {
   let s = '';

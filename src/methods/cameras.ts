@@ -82,8 +82,9 @@ export async function cameras(model: ModelAdapter, input: ExplainInput | tf.Tens
   const sizes = camerasSizes(model, options);
   const base = options.baseSize ?? model.inputSize;
   const passes = sizes.length + (sizes.includes(base) ? 0 : 1);
+  // A bad policy fails before any forward pass.
+  const accept = acceptPolicyOf(options);
   return withSession(model, input, options, passes, async (s) => {
-    const accept = acceptPolicyOf(options);
     const used: number[] = [];
     const rejected: RejectedSize[] = [];
     const acts: tf.Tensor4D[] = [];

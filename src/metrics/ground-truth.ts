@@ -154,7 +154,7 @@ function fillPolygon(mask: Uint8Array, width: number, height: number, pts: reado
 
 function fillRle(mask: Uint8Array, width: number, height: number, r: RleRegion): void {
   if (r.height !== height || r.width !== width) {
-    throw new RangeError(`RLE mask is ${r.height}×${r.width}, image is ${height}×${width}`);
+    throw new RangeError(`RLE mask is ${r.width}×${r.height}, image is ${width}×${height}`);
   }
   let pos = 0;
   const total = width * height;

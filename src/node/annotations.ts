@@ -123,7 +123,7 @@ function cocoRegions(
     if (Array.isArray(seg)) return seg.map((points) => ({ kind: 'polygon', points }));
     if (seg && Array.isArray(seg.size) && seg.size.length === 2) {
       const [h, w] = seg.size;
-      if (h !== height || w !== width) fail(where, `RLE size ${h}×${w} differs from the image's ${height}×${width}`);
+      if (h !== height || w !== width) fail(where, `RLE size ${w}×${h} differs from the image's ${width}×${height}`);
       const counts = typeof seg.counts === 'string' ? decodeCocoRleString(seg.counts) : seg.counts;
       if (!Array.isArray(counts)) fail(where, 'RLE counts must be a list or a string');
       return [{ kind: 'rle', counts, height: h, width: w }];

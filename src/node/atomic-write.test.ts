@@ -100,6 +100,19 @@ describe('OutputTransaction', () => {
     expect(readdirSync(at('b.npy'))).toEqual(['blocker']);
   });
 
+  it('with overwrite: false, refuses a target that exists at commit and publishes nothing', async () => {
+    writeFileSync(at('b.npy'), 'other run');
+    const tx = new OutputTransaction({ overwrite: false });
+    await tx.stage(at('a.png'), 'new a');
+    await tx.stage(at('b.npy'), 'new b');
+    await expect(tx.commit()).rejects.toThrow(/b\.npy already exists: not replaced/);
+    expect(list()).toEqual(['b.npy']);
+    expect(readFileSync(at('b.npy'), 'utf8')).toBe('other run');
+    await OutputTransaction.run(async (t) => t.stage(at('c.png'), 'c'), { overwrite: false });
+    expect(list()).toEqual(['b.npy', 'c.png']);
+    expect(readFileSync(at('c.png'), 'utf8')).toBe('c');
+  });
+
   it('refuses to stage one target twice, and cleans up a failed stage', async () => {
     const tx = new OutputTransaction();
     await tx.stage(at('x'), '1');

@@ -73,11 +73,17 @@ export class OutputTransaction {
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
   /**
+   * @param options.overwrite `false`: `commit` refuses (and publishes nothing) when a target
+   * exists, also one that appeared after the caller checked, e.g. written by a parallel run.
+   */
+  constructor(private readonly options: { overwrite?: boolean } = {}) {}
+
+  /**
    * Run `fn` with a new transaction: commit when it resolves, abort (and rethrow) when it throws.
    * Returns what `fn` returned.
    */
-  static async run<T>(fn: (tx: OutputTransaction) => Promise<T>): Promise<T> {
-    const tx = new OutputTransaction();
+  static async run<T>(fn: (tx: OutputTransaction) => Promise<T>, options: { overwrite?: boolean } = {}): Promise<T> {
+    const tx = new OutputTransaction(options);
     let result: T;
     try {
       result = await fn(tx);
@@ -120,6 +126,18 @@ export class OutputTransaction {
         // Keep a replaced file aside so that a later failure can put it back.
         const existing = await fsp.lstat(s.target).catch(() => undefined);
         if (existing?.isDirectory()) throw new Error(`OutputTransaction: ${s.target} is a directory`);
+        if (this.options.overwrite === false) {
+          // link() fails with EEXIST instead of replacing: no window between a check and the publish.
+          try {
+            await fsp.link(s.temp, s.target);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${s.target} already exists: not replaced`);
+            throw e;
+          }
+          await removeQuietly(s.temp);
+          done.push({ target: s.target });
+          continue;
+        }
         if (existing) {
           backup = tempPathFor(s.target);
           await fsp.rename(s.target, backup);

@@ -5,7 +5,8 @@ import { decodeBmp } from '../image/bmp.js';
 import { ImageError } from '../image/errors.js';
 import { checkPng } from '../image/png-check.js';
 import { toRgb8, type Rgb8Image } from '../image/rgb.js';
-import { sniffImageFormat, type ImageFormat } from '../image/sniff.js';
+import { DECODABLE_FORMATS, sniffImageFormat, type ImageFormat } from '../image/sniff.js';
+import { formatNames } from '../image/formats.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 export { ImageError, isImageError, type ImageErrorCode } from '../image/errors.js';
@@ -27,7 +28,7 @@ export interface ReadImageOptions {
   maxBytes?: number;
 }
 
-const SUPPORTED = 'JPEG, PNG, BMP, WebP, GIF, TIFF or AVIF';
+const SUPPORTED = formatNames();
 
 const FORMAT_NAMES: Record<ImageFormat, string> = {
   jpeg: 'JPEG',
@@ -61,7 +62,7 @@ function tooLarge(name: string, width: number, height: number, maxPixels: number
   return new ImageError(
     name,
     'too_large',
-    `declared size ${width}x${height} (${megapixels(width * height)}) exceeds the limit of ${megapixels(maxPixels)}`,
+    `declared size ${width}×${height} (${megapixels(width * height)}) exceeds the limit of ${megapixels(maxPixels)}`,
   );
 }
 
@@ -126,7 +127,7 @@ export async function readImageBytes(
   if (buf.length > maxBytes) throw new ImageError(name, 'too_large', `file is ${buf.length} bytes, above the limit of ${maxBytes}`);
   const format = sniffImageFormat(buf);
   if (format === undefined) throw new ImageError(name, 'unrecognized', `not a recognised image (expected ${SUPPORTED})`);
-  if (!['jpeg', 'png', 'gif', 'webp', 'tiff', 'bmp', 'avif'].includes(format)) {
+  if (!DECODABLE_FORMATS.includes(format)) {
     throw new ImageError(name, 'unsupported', `${FORMAT_NAMES[format]} images are not supported (expected ${SUPPORTED})`);
   }
   if (format === 'bmp') return decodeBmp(buf, { name, maxPixels });

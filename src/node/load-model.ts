@@ -133,7 +133,7 @@ async function buildAdapter(
         return await ort.loadOnnxModelWithOrt(bytes, common);
       } catch (e) {
         if (engine === 'onnxruntime') throw e;
-        opts.onWarning?.(`onnxruntime-node unavailable, using TF.js for the forward passes (${(e as Error).message})`);
+        warnOrtMissing(e, opts.onWarning);
       }
     }
     const onnx = await import('../models/onnx/index.js');
@@ -141,6 +141,28 @@ async function buildAdapter(
   }
   const tflite = await import('../models/tflite/index.js');
   return tflite.loadTfliteModel(bytes, common);
+}
+
+let ortMissingNoted = false;
+
+/**
+ * Says once per process which engine runs ONNX forward passes when onnxruntime-node cannot, and,
+ * when it is simply not installed (it is an optional dependency), how to get it.
+ */
+function warnOrtMissing(e: unknown, warn: ((m: string) => void) | undefined): void {
+  if (ortMissingNoted || !warn) return;
+  ortMissingNoted = true;
+  // Loaders and test runners may wrap the resolution error: look down the cause chain.
+  let notInstalled = false;
+  for (let x: unknown = e; x instanceof Error && !notInstalled; x = x.cause) {
+    const code = (x as NodeJS.ErrnoException).code;
+    notInstalled = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+  }
+  warn(
+    notInstalled
+      ? 'onnxruntime-node is not installed (an optional dependency): ONNX forward passes run in TF.js, slower. For the native engine: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node'
+      : `onnxruntime-node unavailable, using TF.js for the forward passes (${(e as Error).message})`,
+  );
 }
 
 /**

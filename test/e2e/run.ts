@@ -18,6 +18,7 @@ import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { formatNames } from '../../src/image/formats.js';
 
 process.env.CAMERAS_MODEL_MIRROR ??= '../shared/models';
 
@@ -123,6 +124,10 @@ async function flow(page: Page, port: number, backendChoice: string, ref: Refere
     await page.setInputFiles('#image-input', path.join(ROOT, 'package.json'));
     await page.waitForSelector('.notice.error[data-key="image"]');
     assert.match((await page.textContent('.notice.error[data-key="image"]')) ?? '', /not an image/i, 'a non-image file must be refused with a message');
+    // The drop zone and that message list the formats from the library's one list.
+    const formats = formatNames('browser');
+    assert.equal(await page.textContent('#drop-formats'), `${formats} · large photos are reduced to 1600 px`);
+    assert.ok(((await page.textContent('.notice.error[data-key="image"]')) ?? '').includes(`(${formats})`), 'the error lists the same formats');
     t = performance.now();
   }
 

@@ -132,7 +132,7 @@ describe.concurrent('cameras explain refuses bad image files', () => {
   itMirror('a decompression bomb (a tiny PNG declaring 100000×100000) is refused above the default limit', async () => {
     const p = file('bomb.png', bombPng(100_000, 100_000));
     const { run, out } = await explain(p);
-    expectRefused(run, out, p, /100000x100000.*exceeds the limit of 100\.0 MP/);
+    expectRefused(run, out, p, /100000×100000.*exceeds the limit of 100\.0 MP/);
     expect(run.ms).toBeLessThan(60_000);
   });
 
@@ -145,7 +145,7 @@ describe.concurrent('cameras explain refuses bad image files', () => {
     const records = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { image: string; mapShape: number[] });
     expect(records.map((r) => [r.image, r.mapShape])).toEqual([[at, [30, 40]]]);
     expect(run.lines[0].startsWith(`cameras: ${over}: `)).toBe(true);
-    expect(run.lines[0]).toMatch(/declared size 41x30 .*exceeds the limit/);
+    expect(run.lines[0]).toMatch(/declared size 41×30 .*exceeds the limit/);
     expect(listFiles(out).filter((f) => f.includes('over-limit'))).toEqual([]);
   });
 
@@ -195,7 +195,7 @@ describeShared('models/mobilenet_v1_0.25_224', 'data/photos')('cameras explain d
     expect(records.map((r) => r.image)).toEqual(cases.map(([f]) => f));
     records.forEach((r, i) => expectMap(r, cases[i][1]));
     expect(listFiles(out).filter((f) => f.startsWith('.'))).toEqual([]);
-    expect(listFiles(out)).toHaveLength(3 * cases.length);
+    expect(listFiles(out)).toHaveLength(4 * cases.length);
   });
 });
 
@@ -206,7 +206,7 @@ describeShared('models/mobilenet_v1_0.25_224', 'data/photos')('a multi-image run
     const good2 = file('good2.png', await halves(30, 40).png().toBuffer());
     const out = tempDir('cameras-out-');
     // A temp file left by an earlier run that was killed mid-write: cleaned up, never published.
-    writeFileSync(path.join(out, staleTempName('good1.cameras.png')), 'partial');
+    writeFileSync(path.join(out, staleTempName('good1.mobilenet_v1_0.25_224.cameras.png')), 'partial');
     const run = await runCli(['explain', good1, bad, good2, ...MODEL, '-o', out, '--json']);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).not.toMatch(STACK_LINE);
@@ -215,6 +215,7 @@ describeShared('models/mobilenet_v1_0.25_224', 'data/photos')('a multi-image run
     const badLines = run.lines.filter((l) => l.includes(bad));
     expect(badLines[0]).toMatch(/ends before|truncat/);
     expect(run.lines[run.lines.length - 1]).toBe(`cameras: 2 of 3 images done; failed: ${bad}`);
-    expect(listFiles(out)).toEqual(['good1.cameras.npy', 'good1.cameras.png', 'good1.cameras.raw.npy', 'good2.cameras.npy', 'good2.cameras.png', 'good2.cameras.raw.npy']);
+    const m = 'mobilenet_v1_0.25_224';
+    expect(listFiles(out)).toEqual([`good1.${m}.cameras.json`, `good1.${m}.cameras.npy`, `good1.${m}.cameras.png`, `good1.${m}.cameras.raw.npy`, `good2.${m}.cameras.json`, `good2.${m}.cameras.npy`, `good2.${m}.cameras.png`, `good2.${m}.cameras.raw.npy`]);
   });
 });

@@ -82,7 +82,7 @@ describe.concurrent('cameras explain with a model whose weight paths leave its f
     const out = tempDir('cameras-out-');
     const run = await runCli(['explain', IMAGE, '-m', dir, '--sizes', '32', '-q', '-o', out]);
     expect(run.code, run.stderr).toBe(0);
-    expect(listFiles(out)).toEqual(['coffee.cameras.npy', 'coffee.cameras.png', 'coffee.cameras.raw.npy']);
+    expect(listFiles(out)).toEqual(['coffee.good.cameras.npy', 'coffee.good.cameras.png', 'coffee.good.cameras.raw.npy']);
   });
 
   const cases: [string, (dir: string) => string, RegExp][] = [

@@ -7,7 +7,7 @@ import { canvasPng, download, drawOverlay, drawRgb } from './draw.js';
 import type { BackendChoice, ExplainReport, MethodName, ModelReport, ModelSource } from './protocol.js';
 import { DEFAULT_MAX_SIDE, UnsupportedImageError, bitmapToRgb, decodeImageFile, limitSize, type DecodedImage } from '../../src/browser/image.js';
 import type { Prediction } from '../../src/browser/predict.js';
-import { COLORMAP_NAMES, isColormapName, type ColormapName, type Rgb8Image } from '../../src/image/index.js';
+import { COLORMAP_NAMES, formatNames, isColormapName, type ColormapName, type Rgb8Image } from '../../src/image/index.js';
 import { AUTHORS_SIZES, PAPER_SCHEDULE, scheduleSizes } from '../../src/core/schedule.js';
 import { encodeNpy } from '../../src/image/npy.js';
 import { generateScene } from '../../src/scenes/index.js';
@@ -192,6 +192,9 @@ function takeFiles(files: File[]): void {
   }
   void openImage(files[0]);
 }
+
+// The formats from the library's one list, so that the page and its error messages agree.
+$('drop-formats').textContent = `${formatNames('browser')} · large photos are reduced to ${DEFAULT_MAX_SIDE} px`;
 
 ui.imageInput.addEventListener('change', () => {
   const f = ui.imageInput.files?.[0];
