@@ -2,7 +2,12 @@
  * The image formats cameras reads: the one list behind the CLI help, the Node and browser error
  * messages, the web app's drop zone, the folder scans of `eval`/`sanity` and the README.
  */
-import type { ImageFormat } from './sniff.js';
+
+/**
+ * Image formats recognised from their first bytes (by `sniff.ts`). Declared here, below the sniffer
+ * that imports this list, so the two modules do not import each other.
+ */
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'bmp' | 'avif' | 'heic' | 'svg' | 'ico' | 'psd' | 'jxl' | 'jp2';
 
 /** One readable format. */
 export interface ReadableFormat {

@@ -1,7 +1,6 @@
-import { READABLE_FORMATS } from './formats.js';
+import { READABLE_FORMATS, type ImageFormat } from './formats.js';
 
-/** Image formats recognised from their first bytes. */
-export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'bmp' | 'avif' | 'heic' | 'svg' | 'ico' | 'psd' | 'jxl' | 'jp2';
+export type { ImageFormat } from './formats.js';
 
 /** Formats the decoders accept. Others are recognised only to give a precise error. */
 export const DECODABLE_FORMATS: readonly ImageFormat[] = READABLE_FORMATS.map((f) => f.format);
