@@ -16,9 +16,10 @@ import { createRgb8 } from '../image/rgb.js';
 import type { SaliencyResult } from '../methods/types.js';
 import { readImage } from '../node/image-io.js';
 import { mapCaption } from './figures.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
 const BIN = path.resolve('bin/cameras.js');
-const CAT = path.resolve('../shared/data/photos/chelsea.png');
+const CAT = sharedPath('data/photos/chelsea.png');
 const FAST = ['--sizes', '224', '-q'];
 
 interface Run { code: number | null; stdout: string; stderr: string }
@@ -26,7 +27,7 @@ interface Run { code: number | null; stdout: string; stderr: string }
 function cameras(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CAMERAS_MODEL_MIRROR: path.resolve('../shared/models'), CAMERAS_OFFLINE: '1', CAMERAS_FROM_SOURCE: '1' },
+      env: { ...process.env, CAMERAS_MODEL_MIRROR: sharedPath('models'), CAMERAS_OFFLINE: '1', CAMERAS_FROM_SOURCE: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -47,7 +48,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-describe('cameras explain output names', () => {
+describeShared('data/photos/chelsea.png', 'models/mobilenet_v1_0.25_224', 'models/darknet_tiny')('cameras explain output names', () => {
   it('keeps both models\' files in one --out, and refuses to replace them before computing unless --overwrite', async () => {
     const out = path.join(tmp, 'two-models');
     const a = await cameras(['explain', CAT, '-m', 'mobilenet_v1_0.25_224', ...FAST, '--out', out]);
@@ -119,7 +120,7 @@ describe('cameras explain output names', () => {
   });
 });
 
-describe('cameras explain --side-by-side', () => {
+describeShared('data/photos/chelsea.png', 'models/mobilenet_v1_0.25_224')('cameras explain --side-by-side', () => {
   it('captions every map with model, class, probability and sizes kept, and ends with a colour bar', async () => {
     const out = path.join(tmp, 'sbs');
     const r = await cameras(['explain', CAT, '-m', 'mobilenet_v1_0.25_224', '--method', 'cameras,gradcam', '--sizes', '224,324', '--side-by-side', '--colormap', 'viridis', '--out', out, '--json', '-q']);
@@ -144,7 +145,7 @@ describe('cameras explain --side-by-side', () => {
   });
 });
 
-describe('cameras explain errors', () => {
+describeShared('data/photos/chelsea.png', 'models/mobilenet_v1_0.25_224')('cameras explain errors', () => {
   it('--out naming an existing file: one line with the reason, exit 2', async () => {
     const file = path.join(tmp, 'a-file');
     fs.writeFileSync(file, 'x');

@@ -2,15 +2,16 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
 function layers(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [path.resolve('bin/cameras.js'), 'layers', 'mobilenet_v2_1.0_224', ...args], {
-    env: { ...process.env, CAMERAS_MODEL_MIRROR: path.resolve('../shared/models'), CAMERAS_OFFLINE: '1', CAMERAS_FROM_SOURCE: '1' },
+    env: { ...process.env, CAMERAS_MODEL_MIRROR: sharedPath('models'), CAMERAS_OFFLINE: '1', CAMERAS_FROM_SOURCE: '1' },
     encoding: 'utf8',
   });
 }
 
-describe('cameras layers', () => {
+describeShared('models/tflite/mobilenet_v2_1.0_224_quant.tflite')('cameras layers', () => {
   it('lists names, kinds and shapes in short lines; the fused tensor names only with --aliases or --json', () => {
     const plain = layers();
     expect(plain.status, plain.stderr).toBe(0);

@@ -8,19 +8,20 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadModel } from './load-model.js';
 import { useWasmBackend } from '../testing/fixtures.js';
+import { describeShared, sharedPath } from '../testing/shared.js';
 
 // What Node throws when a package is not installed.
 vi.mock('onnxruntime-node', () => {
   throw Object.assign(new Error("Cannot find package 'onnxruntime-node' imported from onnx-runtime.js"), { code: 'ERR_MODULE_NOT_FOUND' });
 });
 
-const ONNX = path.resolve('../shared/fixtures/onnx/mobilenet_v2.onnx');
+const ONNX = sharedPath('fixtures/onnx/mobilenet_v2.onnx');
 
 beforeAll(async () => {
   await useWasmBackend();
 });
 
-describe('without onnxruntime-node', () => {
+describeShared('fixtures/onnx/mobilenet_v2.onnx')('without onnxruntime-node', () => {
   it('loads ONNX models on TF.js and says so once, with the install command', async () => {
     const warnings: string[] = [];
     for (let i = 0; i < 2; i++) {
