@@ -183,21 +183,38 @@ export class LayersModelAdapter implements ModelAdapter {
     return layer;
   }
 
-  split(layerName: string): SplitModel {
+  /**
+   * Where a cut at `layerName` falls: the layer, the layers after it that lead to the logits, and
+   * the other layers whose outputs those read (the context that crosses the cut), in the order
+   * {@link split}'s head returns them.
+   */
+  cutPlan(layerName: string): { layer: string; tail: readonly string[]; context: readonly string[] } {
     const cut = this.resolveLayer(layerName);
-    // The tail: layers between the cut and the logits that depend on the cut.
     const dependsOnCut = new Set<string>([cut.name]);
-    const tail: tfl.layers.Layer[] = [];
+    const tail: string[] = [];
     const ancestors = this.ancestorsOfLogits();
     for (const layer of this.order) {
       if (layer === cut || !ancestors.has(layer.name)) continue;
       if (this.inputsOf.get(layer.name)!.some((n) => dependsOnCut.has(n))) {
         dependsOnCut.add(layer.name);
-        tail.push(layer);
+        tail.push(layer.name);
       }
     }
     if (cut !== this.logitsLayer && !dependsOnCut.has(this.logitsLayer.name)) throw new Error(`layer "${layerName}" does not lead to the logits`);
-    const contextNames = [...new Set(tail.flatMap((l) => this.inputsOf.get(l.name)!).filter((n) => !dependsOnCut.has(n)))];
+    const context = [...new Set(tail.flatMap((l) => this.inputsOf.get(l)!).filter((n) => !dependsOnCut.has(n)))];
+    return { layer: cut.name, tail, context };
+  }
+
+  /** The layer whose output is the logits, and whether its own (softmax) activation is skipped. */
+  logitsPlan(): { layer: string; skipActivation: boolean } {
+    return { layer: this.logitsLayer.name, skipActivation: this.skipLogitsActivation };
+  }
+
+  split(layerName: string): SplitModel {
+    const plan = this.cutPlan(layerName);
+    const cut = this.byName.get(plan.layer)!;
+    const tail = plan.tail.map((n) => this.byName.get(n)!);
+    const contextNames = plan.context;
     const isInput = cut.getClassName() === 'InputLayer';
     const contextLayers = contextNames.map((n) => this.byName.get(n)!);
     const head = isInput
