@@ -2,7 +2,7 @@ import * as tf from '../core/tf.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { HeadOutput, LayerInfo, ModelAdapter, PreprocessSpec, SplitModel } from '../core/types.js';
 import { asClassScores } from '../core/logits.js';
-import { conv2dInputGrad, denseInputGrad, depthwiseConv2dInputGrad, maxPoolInputGrad, type ConvPad } from '../core/ops.js';
+import { conv2dInputGrad, denseInputGrad, depthwiseConv2dInputGrad, maxPoolInputGrad, spatialMean, type ConvPad } from '../core/ops.js';
 
 /* The layer internals we read: public fields of tfjs-layers objects that its typings keep private. */
 interface LayerInternals {
@@ -32,7 +32,7 @@ export interface LayersAdapterOptions {
 const SHAPE_ONLY = new Set(['Reshape', 'Flatten', 'Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout']);
 const CONV_LIKE = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Dense']);
 /** Layers replaced by our own ops on the gradient path (see the class comment). */
-const REPLACED = new Set([...CONV_LIKE, 'MaxPooling2D']);
+const REPLACED = new Set([...CONV_LIKE, 'MaxPooling2D', 'GlobalAveragePooling2D']);
 
 function isSoftmax(layer: tfl.layers.Layer): boolean {
   const cls = layer.getClassName();
@@ -53,7 +53,8 @@ function pair(v: number[] | number | undefined): [number, number] {
  * walked layer by layer on concrete tensors, with convolutions and dense layers replaced by
  * input-gradient-only versions (tfjs-layers' fused convolution always computes the filter
  * gradient, which WebAssembly cannot do and which saliency never needs) and max pooling by one
- * whose gradient is built from forward ops (WebAssembly's MaxPoolGrad is wrong in tfjs 4.22).
+ * whose gradient is built from forward ops (WebAssembly's MaxPoolGrad is wrong in tfjs 4.22), and
+ * global average pooling by a product with a constant row (WebAssembly's Mean is slow).
  * A trailing softmax is dropped so the tail ends at the logits.
  */
 export class LayersModelAdapter implements ModelAdapter {
@@ -255,6 +256,7 @@ export class LayersModelAdapter implements ModelAdapter {
     const x = inputs[0];
     const pad = (l.padding ?? 'valid') as ConvPad;
     if (cls === 'MaxPooling2D') return maxPoolInputGrad(x as tf.Tensor4D, { kernel: pair(l.poolSize), strides: pair(l.strides ?? l.poolSize), pad });
+    if (cls === 'GlobalAveragePooling2D') return spatialMean(x as tf.Tensor4D);
     const bias = l.bias ? (l.bias.read() as tf.Tensor1D) : undefined;
     let y: tf.Tensor;
     if (cls === 'Dense') {
