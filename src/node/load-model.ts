@@ -173,29 +173,34 @@ async function onOrt(tfjs: ModelAdapter, exporter: () => Promise<OnnxExporter>, 
       tfjs.dispose();
       throw new Error(`${tfjs.name}: cannot run on onnxruntime (${(e as Error).message})`, { cause: e });
     }
-    opts.onWarning?.(`${tfjs.name}: forward passes on TF.js, not onnxruntime (${(e as Error).message})`);
+    if (isNotInstalled(e)) warnOrtMissing(e, opts.onWarning, 'forward passes');
+    else opts.onWarning?.(`${tfjs.name}: forward passes on TF.js, not onnxruntime (${(e as Error).message})`);
     return tfjs;
   }
 }
 
 let ortMissingNoted = false;
 
+/** True when `e` (or an error it wraps) says a package is not installed. */
+function isNotInstalled(e: unknown): boolean {
+  // Loaders and test runners may wrap the resolution error: look down the cause chain.
+  for (let x: unknown = e; x instanceof Error; x = x.cause) {
+    const code = (x as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
+  }
+  return false;
+}
+
 /**
- * Says once per process which engine runs ONNX forward passes when onnxruntime-node cannot, and,
- * when it is simply not installed (it is an optional dependency), how to get it.
+ * Says once per process which engine runs forward passes (`what`) when onnxruntime-node cannot,
+ * and, when it is simply not installed (it is an optional dependency), how to get it.
  */
-function warnOrtMissing(e: unknown, warn: ((m: string) => void) | undefined): void {
+function warnOrtMissing(e: unknown, warn: ((m: string) => void) | undefined, what = 'ONNX forward passes'): void {
   if (ortMissingNoted || !warn) return;
   ortMissingNoted = true;
-  // Loaders and test runners may wrap the resolution error: look down the cause chain.
-  let notInstalled = false;
-  for (let x: unknown = e; x instanceof Error && !notInstalled; x = x.cause) {
-    const code = (x as NodeJS.ErrnoException).code;
-    notInstalled = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-  }
   warn(
-    notInstalled
-      ? 'onnxruntime-node is not installed (an optional dependency): ONNX forward passes run in TF.js, slower. For the native engine: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node'
+    isNotInstalled(e)
+      ? `onnxruntime-node is not installed (an optional dependency): ${what} run in TF.js, slower. For the native engine: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`
       : `onnxruntime-node unavailable, using TF.js for the forward passes (${(e as Error).message})`,
   );
 }
