@@ -4,7 +4,7 @@
  *   npm run bench -- [--engines onnxruntime,tfjs-wasm,tfjs-tensorflow,tfjs-cpu] [--threads 2] [--runs 3] [--leak-maps 20]
  *                    [--image photo.png] [--no-paper] [--sizes 224,324,...] [--json]
  *                    [--no-peak] [--no-memory] [--memory-channels 64,256,1024] [--memory-photo 1200x900]
- *                    [--no-pytorch] [--python /usr/bin/python3]
+ *                    [--no-pytorch] [--python /usr/bin/python3] [--no-models] [--models scenes,darknet_tiny,...]
  *
  * Per engine (each in its own child process, so peak RSS and backend state are the engine's own):
  * - `camerasMs`: one CAMERAS map at the authors' 8 sizes 224…924, and `camerasPaperMs` at the
@@ -20,6 +20,8 @@
  * and, where PyTorch and torchvision are installed, the same ResNet-50 workload in PyTorch
  * (`bench/pytorch/cameras_torch.py`: forward passes alone, CAMERAS with a full autograd backward,
  * CAMERAS with the gradient only to the layer) as the reference the Python tools are judged by.
+ * Then, per model (`bench/models.ts`: the zoo, the embedded model, ResNet-50 as ONNX), CAMERAS and
+ * forward-only ms with each engine, onnxruntime and TF.js, and their ratios.
  * Timings are medians of `--runs` runs after one warm-up. The model is the seeded random-weight
  * ResNet-50 of `bench/resnet50.ts`; `onnxruntime` runs its ONNX export (same weights) for the
  * passes before the layer and differentiates only the tail in TF.js.
@@ -44,6 +46,7 @@ import { countFlops } from './flops.js';
 import { measureCpuPeak, type CpuPeak } from './peak.js';
 import { BLOCK_BUDGET_MB, parsePhoto, type FusionMemory } from './fusion-memory.js';
 import { argValue, load1, machineLine, median, parseSizes, peakRssMb, rssMb, timeMs } from './stats.js';
+import { BENCH_MODELS, benchModels, modelsTable, type ModelBench } from './models.js';
 
 const FUSION_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fusion-memory.ts');
 const PYTORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pytorch', 'cameras_torch.py');
@@ -306,7 +309,7 @@ async function main(): Promise<void> {
     return;
   }
   const engines = (argValue(args, '--engines') ?? defaultEngines().join(',')).split(',');
-  const ownFlags = new Set(['--json', '--engines', '--memory-channels', '--memory-photo', '--python']);
+  const ownFlags = new Set(['--json', '--engines', '--memory-channels', '--memory-photo', '--python', '--models']);
   const passOn = args.filter((a, i) => !ownFlags.has(a) && !ownFlags.has(args[i - 1] ?? ''));
   const sizesArg = argValue(args, '--sizes');
   const flops = await flopsBySize([...new Set([...(sizesArg ? parseSizes(sizesArg) : AUTHORS_SIZES), ...scheduleSizes(PAPER_SCHEDULE, 224)])]);
@@ -339,13 +342,19 @@ async function main(): Promise<void> {
     }
   }
 
+  // Every model of the zoo, the embedded one and ResNet-50 (ONNX) on both engines.
+  let models: ModelBench[] = [];
+  if (!args.includes('--no-models')) {
+    models = await benchModels((argValue(args, '--models') ?? BENCH_MODELS.join(',')).split(','), runs, (s) => console.error(s));
+  }
+
   let pytorch: PytorchBench | undefined;
   if (!args.includes('--no-pytorch')) {
     console.error('bench: PyTorch reference ...');
     pytorch = await runPytorch(argValue(args, '--python'), threads ?? 2, runs, (why) => console.error(`bench: PyTorch reference skipped, ${why}`));
   }
 
-  const report = { machine: machineLine(), model: 'ResNet-50 (torchvision layout, seeded random weights)', runs, cpuPeak, results, fusionMemory: memory, pytorch };
+  const report = { machine: machineLine(), model: 'ResNet-50 (torchvision layout, seeded random weights)', runs, cpuPeak, results, models, fusionMemory: memory, pytorch };
   if (args.includes('--json')) {
     console.log(JSON.stringify(report, null, 2));
   } else {
@@ -354,6 +363,9 @@ async function main(): Promise<void> {
     console.log(`\n${table(results)}`);
     const bad = results.filter((r) => r.ratio > 1.15);
     console.log(bad.length ? `\nratio above 1.15: ${bad.map((r) => r.backend).join(', ')}` : '\nall CAMERAS / forward-only ratios ≤ 1.15');
+    if (models.length) {
+      console.log(`\nper model, a synthetic square image at the native size, 8 sizes; ort = onnxruntime-node heads + TF.js tails, tfjs = TF.js only:\n${modelsTable(models)}`);
+    }
     if (pytorch) {
       console.log(
         `\nPyTorch ${pytorch.torch} (${pytorch.threads} threads), sizes ${pytorch.sizes.join(',')}: forward passes alone ${pytorch.forwardOnlyMs.toFixed(0)} ms, ` +

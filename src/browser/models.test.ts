@@ -66,7 +66,8 @@ const image = picture(250, 190);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  reference = await loadModel(MOBILENET);
+  // The browser loaders build the TF.js model: compare with the Node loader's TF.js engine.
+  reference = await loadModel(MOBILENET, { engine: 'tfjs' });
   refLogits = await logits(reference, image);
 });
 afterAll(() => reference?.dispose());

@@ -64,7 +64,7 @@ export async function modelFromOptions(opts: ModelCliOptions): Promise<ModelAdap
     preprocess: opts.preprocess ? resolvePreprocess(opts.preprocess) : undefined,
     labelsFile: opts.labels,
     inputSize: intOption(opts.inputSize, '--input-size'),
-    onnxEngine: (opts.engine as LoadModelOptions['onnxEngine']) ?? 'auto',
+    engine: (opts.engine as LoadModelOptions['engine']) ?? 'auto',
     onWarning: note,
   };
   if (opts.engine && !['auto', 'onnxruntime', 'tfjs'].includes(opts.engine)) throw new CliError(`--engine must be auto, onnxruntime or tfjs`, 2);
@@ -87,7 +87,7 @@ export function addModelLoadOptions(cmd: Command): Command {
     .option('--preprocess <preset>', 'override the model input normalisation: torch, tf, caffe or unit')
     .option('--labels <file>', 'class names file overriding the model\'s')
     .option('--input-size <px>', 'override the model\'s native input size (the base size)')
-    .option('--engine <name>', 'ONNX forward engine: auto, onnxruntime or tfjs', 'auto')
+    .option('--engine <name>', 'forward engine: auto (onnxruntime where the model can run there), onnxruntime or tfjs', 'auto')
     .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
     .option('--threads <n>', 'WebAssembly threads (default: all cores)');
 }

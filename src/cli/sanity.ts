@@ -66,7 +66,7 @@ export function modelOptions(cmd: Command): Command {
     .option('--preprocess <preset>', 'override the model input normalisation: torch, tf, caffe or unit')
     .option('--labels <file>', "class names file overriding the model's")
     .option('--input-size <px>', "override the model's native input size")
-    .option('--engine <name>', 'ONNX forward engine: auto, onnxruntime or tfjs', 'auto')
+    .option('--engine <name>', 'forward engine: auto (onnxruntime where the model can run there), onnxruntime or tfjs', 'auto')
     .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
     .option('--threads <n>', 'WebAssembly threads (default: all cores)')
     .option('--sizes <list>', 'CAMERAS input sizes (shorter side, px; default 224,324,…,924)')

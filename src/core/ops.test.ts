@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from './tf.js';
 import '@tensorflow/tfjs-backend-cpu';
-import { conv2dInputGrad, depthwiseConv2dInputGrad, denseInputGrad, maxPoolInputGrad, type ConvPad } from './ops.js';
+import { conv2dInputGrad, depthwiseConv2dInputGrad, denseInputGrad, maxPoolInputGrad, spatialMean, type ConvPad } from './ops.js';
 import '@tensorflow/tfjs-backend-wasm';
 
 function rand(shape: number[], seed: number): tf.Tensor {
@@ -87,6 +87,31 @@ describe('input-gradient-only convolutions', () => {
     });
     expect(tf.memory().numTensors).toBe(before);
   });
+});
+
+describe('global average pooling as a product', () => {
+  for (const backend of ['cpu', 'wasm']) {
+    it(`matches tf.mean and its gradient on ${backend}, with and without the kept axes, and leaks nothing`, async () => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const x = rand([2, 5, 7, 3], 9) as tf.Tensor4D;
+        const w = rand([2, 3], 10);
+        for (const keep of [false, true]) {
+          const ours = spatialMean(x, keep);
+          const ref = tf.mean(x, [1, 2], keep);
+          expect(ours.shape).toEqual(ref.shape);
+          expect(maxAbs(ours, ref)).toBeLessThan(1e-6);
+          const loss = (f: (v: tf.Tensor4D) => tf.Tensor) => (v: tf.Tensor) => tf.sum(tf.mul(f(v as tf.Tensor4D).reshape([2, 3]), w));
+          const g = tf.grad(loss((v) => spatialMean(v, keep)))(x);
+          const gRef = tf.grad(loss((v) => tf.mean(v, [1, 2], keep)))(x);
+          expect(maxAbs(g, gRef)).toBeLessThan(1e-6);
+          expect(maxAbs(g, tf.zerosLike(g))).toBeGreaterThan(0);
+        }
+      });
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
 });
 
 describe('max pooling with a forward-op gradient', () => {

@@ -2,7 +2,7 @@ import * as tf from '../core/tf.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { HeadOutput, LayerInfo, ModelAdapter, PreprocessSpec, SplitModel } from '../core/types.js';
 import { asClassScores } from '../core/logits.js';
-import { conv2dInputGrad, denseInputGrad, depthwiseConv2dInputGrad, maxPoolInputGrad, type ConvPad } from '../core/ops.js';
+import { conv2dInputGrad, denseInputGrad, depthwiseConv2dInputGrad, maxPoolInputGrad, spatialMean, type ConvPad } from '../core/ops.js';
 
 /* The layer internals we read: public fields of tfjs-layers objects that its typings keep private. */
 interface LayerInternals {
@@ -32,7 +32,7 @@ export interface LayersAdapterOptions {
 const SHAPE_ONLY = new Set(['Reshape', 'Flatten', 'Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout']);
 const CONV_LIKE = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'Dense']);
 /** Layers replaced by our own ops on the gradient path (see the class comment). */
-const REPLACED = new Set([...CONV_LIKE, 'MaxPooling2D']);
+const REPLACED = new Set([...CONV_LIKE, 'MaxPooling2D', 'GlobalAveragePooling2D']);
 
 function isSoftmax(layer: tfl.layers.Layer): boolean {
   const cls = layer.getClassName();
@@ -53,7 +53,8 @@ function pair(v: number[] | number | undefined): [number, number] {
  * walked layer by layer on concrete tensors, with convolutions and dense layers replaced by
  * input-gradient-only versions (tfjs-layers' fused convolution always computes the filter
  * gradient, which WebAssembly cannot do and which saliency never needs) and max pooling by one
- * whose gradient is built from forward ops (WebAssembly's MaxPoolGrad is wrong in tfjs 4.22).
+ * whose gradient is built from forward ops (WebAssembly's MaxPoolGrad is wrong in tfjs 4.22), and
+ * global average pooling by a product with a constant row (WebAssembly's Mean is slow).
  * A trailing softmax is dropped so the tail ends at the logits.
  */
 export class LayersModelAdapter implements ModelAdapter {
@@ -183,21 +184,38 @@ export class LayersModelAdapter implements ModelAdapter {
     return layer;
   }
 
-  split(layerName: string): SplitModel {
+  /**
+   * Where a cut at `layerName` falls: the layer, the layers after it that lead to the logits, and
+   * the other layers whose outputs those read (the context that crosses the cut), in the order
+   * {@link split}'s head returns them.
+   */
+  cutPlan(layerName: string): { layer: string; tail: readonly string[]; context: readonly string[] } {
     const cut = this.resolveLayer(layerName);
-    // The tail: layers between the cut and the logits that depend on the cut.
     const dependsOnCut = new Set<string>([cut.name]);
-    const tail: tfl.layers.Layer[] = [];
+    const tail: string[] = [];
     const ancestors = this.ancestorsOfLogits();
     for (const layer of this.order) {
       if (layer === cut || !ancestors.has(layer.name)) continue;
       if (this.inputsOf.get(layer.name)!.some((n) => dependsOnCut.has(n))) {
         dependsOnCut.add(layer.name);
-        tail.push(layer);
+        tail.push(layer.name);
       }
     }
     if (cut !== this.logitsLayer && !dependsOnCut.has(this.logitsLayer.name)) throw new Error(`layer "${layerName}" does not lead to the logits`);
-    const contextNames = [...new Set(tail.flatMap((l) => this.inputsOf.get(l.name)!).filter((n) => !dependsOnCut.has(n)))];
+    const context = [...new Set(tail.flatMap((l) => this.inputsOf.get(l)!).filter((n) => !dependsOnCut.has(n)))];
+    return { layer: cut.name, tail, context };
+  }
+
+  /** The layer whose output is the logits, and whether its own (softmax) activation is skipped. */
+  logitsPlan(): { layer: string; skipActivation: boolean } {
+    return { layer: this.logitsLayer.name, skipActivation: this.skipLogitsActivation };
+  }
+
+  split(layerName: string): SplitModel {
+    const plan = this.cutPlan(layerName);
+    const cut = this.byName.get(plan.layer)!;
+    const tail = plan.tail.map((n) => this.byName.get(n)!);
+    const contextNames = plan.context;
     const isInput = cut.getClassName() === 'InputLayer';
     const contextLayers = contextNames.map((n) => this.byName.get(n)!);
     const head = isInput
@@ -238,6 +256,7 @@ export class LayersModelAdapter implements ModelAdapter {
     const x = inputs[0];
     const pad = (l.padding ?? 'valid') as ConvPad;
     if (cls === 'MaxPooling2D') return maxPoolInputGrad(x as tf.Tensor4D, { kernel: pair(l.poolSize), strides: pair(l.strides ?? l.poolSize), pad });
+    if (cls === 'GlobalAveragePooling2D') return spatialMean(x as tf.Tensor4D);
     const bias = l.bias ? (l.bias.read() as tf.Tensor1D) : undefined;
     let y: tf.Tensor;
     if (cls === 'Dense') {

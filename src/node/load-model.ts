@@ -7,7 +7,11 @@ import { resolvePreprocess, type PreprocessPreset } from '../core/preprocess.js'
 import { ZOO, parseLabels, type ModelFile, type ModelManifest } from '../models/manifest.js';
 import { LayersModelAdapter, loadLayersModelFromArtifacts } from '../models/layers-adapter.js';
 import { readLayersArtifacts, type FileReader } from '../models/tfjs-artifacts.js';
+import type { OnnxExporter } from '../models/onnx-export/exporter.js';
 import { ModelError, fetchBytes, joinUrl, resolveInside, resolveZooFile, safeRelativePath } from './model-store.js';
+
+/** Forward engine choice of {@link loadModel}. */
+export type Engine = 'auto' | 'onnxruntime' | 'tfjs';
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
@@ -18,11 +22,15 @@ export interface LoadModelOptions {
   /** Override the native input size. */
   inputSize?: number;
   /**
-   * Forward engine for ONNX models: `onnxruntime` runs the passes before the layer in
-   * onnxruntime-node (native kernels), `tfjs` runs everything in TF.js; `auto` (default) picks
-   * onnxruntime when it loads.
+   * Forward engine, for every format: `onnxruntime` runs the passes before the layer (and whole
+   * predictions) in onnxruntime-node with native kernels, the differentiated tail staying in
+   * TF.js; `tfjs` runs everything in TF.js; `auto` (default) picks onnxruntime when the model can
+   * be run there (TF.js layers and TFLite models are written as ONNX first: an unsupported layer
+   * or operator means TF.js), and throws with `onnxruntime` when it cannot.
    */
-  onnxEngine?: 'auto' | 'onnxruntime' | 'tfjs';
+  engine?: Engine;
+  /** @deprecated The former name of {@link engine}, which now applies to every format. */
+  onnxEngine?: Engine;
   /** Called with human-readable notes (e.g. labels that could not be found). */
   onWarning?: (message: string) => void;
 }
@@ -115,18 +123,19 @@ async function buildAdapter(
       model.dispose();
       throw new ModelError(`${r.manifest.name}: the model's output has shape [${out.map((d) => d ?? '?').join(', ')}], not a class vector [batch, classes]: only classifiers can be explained`);
     }
-    return new LayersModelAdapter(model, {
+    const adapter = new LayersModelAdapter(model, {
       name: r.manifest.name,
       labels,
       preprocess: preprocess ?? resolvePreprocess('tf'),
       inputSize,
       layer: r.manifest.layer,
     });
+    return onOrt(adapter, async () => (await import('../models/onnx-export/exporter.js')).layersExporter(adapter), opts);
   }
   const bytes = bytesOrReader as Uint8Array;
   const common = { name: r.manifest.name, labels, preprocess, inputSize, layer: r.manifest.layer };
   if (format === 'onnx') {
-    const engine = opts.onnxEngine ?? 'auto';
+    const engine = engineOf(opts);
     if (engine !== 'tfjs') {
       try {
         const ort = await import('./onnx-runtime.js');
@@ -140,27 +149,58 @@ async function buildAdapter(
     return onnx.loadOnnxModel(bytes, common);
   }
   const tflite = await import('../models/tflite/index.js');
-  return tflite.loadTfliteModel(bytes, common);
+  const adapter = tflite.loadTfliteModel(bytes, common);
+  return onOrt(adapter, async () => (await import('../models/onnx-export/exporter.js')).tfliteExporter(adapter), opts);
+}
+
+function engineOf(opts: LoadModelOptions): Engine {
+  return opts.engine ?? opts.onnxEngine ?? 'auto';
+}
+
+/**
+ * `tfjs` on onnxruntime-node (see {@link LoadModelOptions.engine}): the wrapped model, `tfjs`
+ * itself with `engine: 'tfjs'`, or, with `auto`, when the model cannot be written as ONNX or run
+ * by onnxruntime (with a note saying why).
+ */
+async function onOrt(tfjs: ModelAdapter, exporter: () => Promise<OnnxExporter>, opts: LoadModelOptions): Promise<ModelAdapter> {
+  const engine = engineOf(opts);
+  if (engine === 'tfjs') return tfjs;
+  try {
+    const ort = await import('./ort-exported-model.js');
+    return await ort.loadExportedWithOrt(tfjs, await exporter());
+  } catch (e) {
+    if (engine === 'onnxruntime') {
+      tfjs.dispose();
+      throw new Error(`${tfjs.name}: cannot run on onnxruntime (${(e as Error).message})`, { cause: e });
+    }
+    if (isNotInstalled(e)) warnOrtMissing(e, opts.onWarning, 'forward passes');
+    else opts.onWarning?.(`${tfjs.name}: forward passes on TF.js, not onnxruntime (${(e as Error).message})`);
+    return tfjs;
+  }
 }
 
 let ortMissingNoted = false;
 
+/** True when `e` (or an error it wraps) says a package is not installed. */
+function isNotInstalled(e: unknown): boolean {
+  // Loaders and test runners may wrap the resolution error: look down the cause chain.
+  for (let x: unknown = e; x instanceof Error; x = x.cause) {
+    const code = (x as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
+  }
+  return false;
+}
+
 /**
- * Says once per process which engine runs ONNX forward passes when onnxruntime-node cannot, and,
- * when it is simply not installed (it is an optional dependency), how to get it.
+ * Says once per process which engine runs forward passes (`what`) when onnxruntime-node cannot,
+ * and, when it is simply not installed (it is an optional dependency), how to get it.
  */
-function warnOrtMissing(e: unknown, warn: ((m: string) => void) | undefined): void {
+function warnOrtMissing(e: unknown, warn: ((m: string) => void) | undefined, what = 'ONNX forward passes'): void {
   if (ortMissingNoted || !warn) return;
   ortMissingNoted = true;
-  // Loaders and test runners may wrap the resolution error: look down the cause chain.
-  let notInstalled = false;
-  for (let x: unknown = e; x instanceof Error && !notInstalled; x = x.cause) {
-    const code = (x as NodeJS.ErrnoException).code;
-    notInstalled = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-  }
   warn(
-    notInstalled
-      ? 'onnxruntime-node is not installed (an optional dependency): ONNX forward passes run in TF.js, slower. For the native engine: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node'
+    isNotInstalled(e)
+      ? `onnxruntime-node is not installed (an optional dependency): ${what} run in TF.js, slower. For the native engine: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node`
       : `onnxruntime-node unavailable, using TF.js for the forward passes (${(e as Error).message})`,
   );
 }

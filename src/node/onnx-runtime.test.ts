@@ -125,3 +125,32 @@ describeShared('fixtures/onnx')('onnxruntime head models', () => {
     x.dispose();
   });
 });
+
+describe('TF.js weights of an onnxruntime model', () => {
+  it('hold only the tail until a method needs the whole TF.js model', async () => {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'resnet18.onnx')));
+    const x = input224();
+    const base = tf.memory().numBytes;
+    const fast = await loadOnnxModelWithOrt(bytes, { name: 'resnet18' });
+    try {
+      const lazy = tf.memory().numBytes - base;
+      // resnet18 holds 46.8 MB of float32 weights; its default tail (global pool + fc) 2 MB.
+      expect(lazy).toBeLessThan(3e6);
+      const tensors = tf.memory().numTensors;
+      const split = fast.split(fast.defaultLayer());
+      const h = await split.head(x);
+      const logits = split.tail(h.activation, h.context);
+      tf.dispose([h.activation, ...h.context, logits]);
+      split.dispose();
+      expect(tf.memory().numTensors).toBe(tensors);
+      const g = tf.grad((v: tf.Tensor) => fast.predictDifferentiable(v as tf.Tensor4D).slice([0, 0], [1, 1]).sum())(x);
+      expect(tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0])).toBeGreaterThan(0);
+      g.dispose();
+      expect(tf.memory().numBytes - base).toBeGreaterThan(40e6);
+    } finally {
+      fast.dispose();
+    }
+    expect(tf.memory().numBytes).toBe(base);
+    x.dispose();
+  });
+});

@@ -93,37 +93,46 @@ export class OrtOnnxModel implements ModelAdapter {
   private released = false;
 
   constructor(
-    /** The TF.js import, which provides tails, layers and differentiable passes. */
-    readonly tfjs: OnnxModel,
+    /** The TF.js import, weights created lazily: tails and layers. */
+    private readonly inner: OnnxModel,
     private readonly bytes: Uint8Array,
     private readonly sessionOptions: ort.InferenceSession.SessionOptions,
   ) {}
 
+  /**
+   * The TF.js import as a complete TF.js model: its weights before the cut, which onnxruntime
+   * makes unnecessary for CAMERAS, are created now if they were not yet (once).
+   */
+  get tfjs(): OnnxModel {
+    this.inner.graph.materializeNodes(this.inner.graph.fullPlan());
+    return this.inner;
+  }
+
   /** Display name. */
   get name(): string {
-    return this.tfjs.name;
+    return this.inner.name;
   }
   /** Class names, when given. */
   get labels(): readonly string[] | undefined {
-    return this.tfjs.labels;
+    return this.inner.labels;
   }
   /** Input normalisation (torchvision's by default). */
   get preprocess(): PreprocessSpec {
-    return this.tfjs.preprocess;
+    return this.inner.preprocess;
   }
   /** Native input size. */
   get inputSize(): number {
-    return this.tfjs.inputSize;
+    return this.inner.inputSize;
   }
 
   /** Layers of the TF.js import (module paths, tensor names as aliases). */
   listLayers(): LayerInfo[] {
-    return this.tfjs.listLayers();
+    return this.inner.listLayers();
   }
 
   /** The output of the last spatial block. */
   defaultLayer(): string {
-    return this.tfjs.defaultLayer();
+    return this.inner.defaultLayer();
   }
 
   /** The session computing `outputs` (the whole model when `outputs` is empty), created once. */
@@ -143,9 +152,11 @@ export class OrtOnnxModel implements ModelAdapter {
    * does not wait for it and a model onnxruntime cannot run fails here.
    */
   async prepare(layer = this.defaultLayer()): Promise<void> {
-    const inner = this.tfjs.split(layer);
+    const inner = this.inner.split(layer);
     try {
       await this.session([inner.plan.tensor, ...inner.plan.context]);
+      // The tail's TF.js weights now, so that the first map allocates no tensors that stay.
+      this.inner.graph.materializeNodes(inner.plan.tail);
     } finally {
       inner.dispose();
     }
@@ -153,10 +164,12 @@ export class OrtOnnxModel implements ModelAdapter {
 
   /** Cut at a layer: onnxruntime head, TF.js tail (shared with the pure TF.js import). */
   split(layer: string): SplitModel {
-    const inner = this.tfjs.split(layer);
+    const inner = this.inner.split(layer);
     const { plan } = inner;
+    // Weights created when the split is made, not during a method's first call.
+    this.inner.graph.materializeNodes(plan.tail);
     const outputs = [plan.tensor, ...plan.context];
-    const inputName = this.tfjs.graph.inputName;
+    const inputName = this.inner.graph.inputName;
     return {
       layer: inner.layer,
       head: async (input: tf.Tensor4D): Promise<HeadOutput> => {
@@ -179,15 +192,15 @@ export class OrtOnnxModel implements ModelAdapter {
   async predict(input: tf.Tensor4D): Promise<tf.Tensor2D> {
     this.check();
     const full = await this.session([]);
-    const result = await full.run({ [this.tfjs.graph.inputName]: toOrtInput(input) });
-    const out = fromOrt(result[this.tfjs.graph.outputName], false);
+    const result = await full.run({ [this.inner.graph.inputName]: toOrtInput(input) });
+    const out = fromOrt(result[this.inner.graph.outputName], false);
     if (out.rank === 2) return out as tf.Tensor2D;
     const flat = out.reshape([out.shape[0], -1]) as tf.Tensor2D;
     out.dispose();
     return flat;
   }
 
-  /** TF.js forward pass (onnxruntime has no gradients). */
+  /** TF.js forward pass (onnxruntime has no gradients); creates all TF.js weights on first use. */
   predictDifferentiable(input: tf.Tensor4D): tf.Tensor2D {
     return this.tfjs.predictDifferentiable(input);
   }
@@ -200,7 +213,7 @@ export class OrtOnnxModel implements ModelAdapter {
   dispose(): void {
     if (this.released) return;
     this.released = true;
-    this.tfjs.dispose();
+    this.inner.dispose();
     for (const s of this.sessions.values()) s.then((x) => x.release()).catch(() => undefined);
     this.sessions.clear();
   }
@@ -209,13 +222,16 @@ export class OrtOnnxModel implements ModelAdapter {
 /**
  * Loads an ONNX model for onnxruntime-node forward passes with TF.js tails
  * (`engine: 'onnxruntime-node'`). The TF.js import is built too: it supplies the layers and the
- * differentiable tails, and it validates that every op is supported. The onnxruntime session of
+ * differentiable tails, and it validates that every op is supported; its weights are created
+ * lazily (the default layer's tail at load, the rest when a method first runs them in TF.js). The onnxruntime session of
  * the head up to the default layer is created here (a model onnxruntime rejects fails now, so
  * callers can fall back to TF.js); the whole-model session only when {@link OrtOnnxModel.predict}
  * is first called.
  */
 export async function loadOnnxModelWithOrt(bytes: Uint8Array, options: OrtModelOptions = {}): Promise<OrtOnnxModel> {
-  const tfjs = await loadOnnxModel(bytes, options);
+  // onnxruntime holds the weights of every pass before the cut: TF.js makes its own copy of a
+  // node's weights only when the node first runs there (tails; input gradients take them all).
+  const tfjs = await loadOnnxModel(bytes, { ...options, lazyWeights: true });
   const model = new OrtOnnxModel(tfjs, bytes, { intraOpNumThreads: options.intraOpNumThreads ?? 2 });
   try {
     await model.prepare();

@@ -33,4 +33,11 @@ describeShared('fixtures/onnx/mobilenet_v2.onnx')('without onnxruntime-node', ()
     // Asked for by name, its absence is an error, not a fallback.
     await expect(loadModel(ONNX, { onnxEngine: 'onnxruntime' })).rejects.toThrow();
   }, 120_000);
+
+  it('loads TF.js layers models on TF.js, and refuses them on onnxruntime by name', async () => {
+    const m = await loadModel('scenes');
+    expect(m.engine).toMatch(/^tfjs-/);
+    m.dispose();
+    await expect(loadModel('scenes', { engine: 'onnxruntime' })).rejects.toThrow(/scenes: cannot run on onnxruntime/);
+  }, 120_000);
 });

@@ -6,7 +6,8 @@
  *
  * The flow runs once per backend in E2E_BACKENDS (default `auto,webgl`: here `auto` picks
  * WebAssembly, since headless Chromium's WebGL is SwiftShader, and `webgl` forces that path).
- * Other settings: E2E_SIZES (default 224,324), E2E_SERVER (`dev`, default, or `preview`: build the
+ * Other settings: E2E_SIZES (default 224,324), E2E_THREADS (WebAssembly threads, e.g. 1 to compare with
+ * the default of every core on the isolated page), E2E_SERVER (`dev`, default, or `preview`: build the
  * bundle and serve it), CHROMIUM (default /usr/bin/chromium), CAMERAS_MODEL_MIRROR (default
  * ../shared/models). Artefacts (screenshots, downloaded maps, console log, report) go to
  * test-artifacts/.
@@ -29,6 +30,8 @@ const PHOTO = path.resolve('../shared/data/photos/chelsea.png');
 const MODEL = 'mobilenet_v1_0.25_224';
 const BACKENDS = (process.env.E2E_BACKENDS ?? 'auto,webgl').split(',').filter(Boolean);
 const SIZES = (process.env.E2E_SIZES ?? '224,324').split(',').map(Number);
+/** WebAssembly threads to ask the page for (`?threads=`); default: the page's own choice. */
+const THREADS = process.env.E2E_THREADS;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SERVER = process.env.E2E_SERVER === 'preview' ? 'preview' : 'dev';
 const TOLERANCE = 1e-3;
@@ -107,15 +110,17 @@ async function canvasStats(page: Page, id: string): Promise<{ width: number; hei
 }
 
 /** The whole user flow on one backend; returns the browser-vs-Node differences. */
-async function flow(page: Page, port: number, backendChoice: string, ref: Reference, withBadInput: boolean): Promise<{ backend: string; diffs: Record<Method, number> }> {
+async function flow(page: Page, port: number, backendChoice: string, ref: Reference, withBadInput: boolean): Promise<{ backend: string; notes: string; diffs: Record<Method, number> }> {
   const tag = backendChoice;
   let t = performance.now();
-  await page.goto(`http://127.0.0.1:${port}/?backend=${backendChoice}&model=zoo:${MODEL}`);
+  await page.goto(`http://127.0.0.1:${port}/?backend=${backendChoice}&model=zoo:${MODEL}${THREADS ? `&threads=${THREADS}` : ''}`);
   await page.waitForSelector('#model-status[data-state="ready"], #model-status[data-state="error"]');
   const status = await page.textContent('#model-status');
   assert.equal(await page.getAttribute('#model-status', 'data-state'), 'ready', `model did not load: ${status} ${await page.textContent('#notices')}`);
   const backend = (await page.getAttribute('#backend', 'data-backend')) ?? '?';
-  console.log(`[${tag}] backend ${backend} (${await page.textContent('#backend-notes')}); model: ${status}`);
+  // The notes say how many WebAssembly threads run (and why one, when the page is not isolated).
+  const notes = (await page.textContent('#backend-notes')) ?? '';
+  console.log(`[${tag}] backend ${backend} (${notes}); model: ${status}`);
   if (backendChoice !== 'auto') assert.equal(backend, backendChoice, `asked for ${backendChoice}, the page runs ${backend}`);
   t = lap(`${tag}: page + backend + model`, t);
 
@@ -194,7 +199,7 @@ async function flow(page: Page, port: number, backendChoice: string, ref: Refere
   const pngFile = path.join(ART, `${tag}.${png.suggestedFilename()}`);
   await png.saveAs(pngFile);
   assert.deepEqual([...fs.readFileSync(pngFile).subarray(1, 4)], [0x50, 0x4e, 0x47], 'the overlay download is not a PNG');
-  return { backend, diffs };
+  return { backend, notes, diffs };
 }
 
 /** Display controls and refusals, on the page as the flow left it. */

@@ -90,13 +90,24 @@ function webglRenderer(): string {
 type Step = BackendChoice | 'webgl-software';
 
 /**
+ * Every logical core when the page is cross-origin isolated (threads need SharedArrayBuffer):
+ * TF.js alone takes half of them, meant to skip hyper-threads, which leaves a 2-core machine on one
+ * thread (in Node the second thread makes WebAssembly forward passes 1.9× faster, bench/RESULTS.md).
+ */
+function everyCore(): number | undefined {
+  const n = globalThis.navigator?.hardwareConcurrency;
+  return globalThis.crossOriginIsolated && Number.isInteger(n) && n > 1 ? n : undefined;
+}
+
+/**
  * Starts the requested backend. `auto` tries WebGPU, GPU WebGL, WebAssembly, software WebGL, then
  * CPU; an explicit choice falls back to WebAssembly, then CPU. `threads` overrides WebAssembly's
- * default thread count (half the logical cores; more than one needs a cross-origin isolated page).
+ * thread count (default: every logical core on a cross-origin isolated page, else one).
  */
 export async function startBackend(choice: BackendChoice, threads?: number): Promise<BackendReport> {
   const notes: string[] = [];
-  if (threads !== undefined && Number.isInteger(threads) && threads > 0) setThreadsCount(threads);
+  const wanted = threads !== undefined && Number.isInteger(threads) && threads > 0 ? threads : everyCore();
+  if (wanted !== undefined) setThreadsCount(wanted);
   const order: Step[] =
     choice === 'auto'
       ? ['webgpu', 'webgl', 'wasm', 'webgl-software', 'cpu']

@@ -21,6 +21,11 @@ export interface OnnxModelOptions {
   readonly inputSize?: number;
   /** Default layer κ (module path or tensor name), overriding the detected one. */
   readonly layer?: string;
+  /**
+   * Create each node's TF.js weights on its first run rather than at load (for engines that run
+   * the head elsewhere and need TF.js weights only for tails and input gradients).
+   */
+  readonly lazyWeights?: boolean;
 }
 
 /** torchvision's ImageNet normalisation, the default for ONNX exports of PyTorch models. */
@@ -247,6 +252,6 @@ export class OnnxModel implements ModelAdapter {
  * Throws on unsupported ops, naming the op type and the node.
  */
 export async function loadOnnxModel(bytes: Uint8Array, options: OnnxModelOptions = {}): Promise<OnnxModel> {
-  return new OnnxModel(new OnnxGraph(bytes), options);
+  return new OnnxModel(new OnnxGraph(bytes, { lazyWeights: options.lazyWeights }), options);
 }
 

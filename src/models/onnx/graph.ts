@@ -59,8 +59,15 @@ export class OnnxGraph {
   private disposed = false;
   private full?: number[];
 
-  /** Parses and prepares a model; throws on unsupported ops (naming op and node). */
-  constructor(bytes: Uint8Array) {
+  /** Nodes whose weights are in TF.js tensors (all of them unless weights are lazy). */
+  private readonly materialized = new Set<number>();
+
+  /**
+   * Parses and prepares a model; throws on unsupported ops (naming op and node). With
+   * `lazyWeights`, a node's weights become TF.js tensors only when it first runs: a caller that
+   * runs the part before the cut elsewhere (onnxruntime) never holds those weights twice.
+   */
+  constructor(bytes: Uint8Array, options: { lazyWeights?: boolean } = {}) {
     const model = decodeModel(bytes);
     const graph = model.graph!;
     const opsetEntry = (model.opsetImport ?? []).find((o) => isDefaultDomain(o.domain ?? ''));
@@ -152,36 +159,46 @@ export class OnnxGraph {
     }
     this.folded = folded;
 
-    // Weights in TF.js layout, and tensors for constants used as plain operands.
+    if (options.lazyWeights) return;
+    try {
+      for (const i of needed) this.materialize(i);
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /** Creates the TF.js weights of `nodes` now (with lazy weights), e.g. a tail about to be used. */
+  materializeNodes(nodes: readonly number[]): void {
+    for (const i of nodes) this.materialize(i);
+  }
+
+  /** Node `i`'s weights in TF.js layout, and tensors for constants it uses as plain operands. */
+  private materialize(i: number): void {
+    if (this.materialized.has(i) || this.folded.has(i)) return;
+    this.materialized.add(i);
     const keep = <T extends tf.Tensor>(t: T): T => {
       tf.keep(t);
       this.persistent.add(t);
       return t;
     };
-    try {
-      for (const i of needed) {
-        if (folded.has(i)) continue;
-        const n = this.nodes[i];
-        const op = OPS[n.opType];
-        const constIns = n.inputs.map((name) => (name ? statics.get(name) : undefined));
-        if (op.prepare) {
-          try {
-            const p = tf.tidy(() => op.prepare!(n, constIns, keep) as tf.TensorContainer);
-            if (p !== undefined) this.prepared.set(i, p);
-          } catch (e) {
-            throw this.wrap(n, e);
-          }
-        }
-        n.inputs.forEach((name, k) => {
-          const c = constIns[k];
-          if (!c || op.constInputs?.includes(k) || this.staticTensors.has(name)) return;
-          this.staticTensors.set(name, keep(constToTensor(c)));
-        });
+    const n = this.nodes[i];
+    const op = OPS[n.opType];
+    const constIns = n.inputs.map((name) => (name ? this.statics.get(name) : undefined));
+    if (op.prepare) {
+      try {
+        const p = tf.tidy(() => op.prepare!(n, constIns, keep) as tf.TensorContainer);
+        if (p !== undefined) this.prepared.set(i, p);
+      } catch (e) {
+        this.materialized.delete(i);
+        throw this.wrap(n, e);
       }
-    } catch (e) {
-      this.dispose();
-      throw e;
     }
+    n.inputs.forEach((name, k) => {
+      const c = constIns[k];
+      if (!c || op.constInputs?.includes(k) || this.staticTensors.has(name)) return;
+      this.staticTensors.set(name, keep(constToTensor(c)));
+    });
   }
 
   /** Node indices needed to compute `targets`, stopping at `available` tensors, in topological order. */
@@ -245,8 +262,10 @@ export class OnnxGraph {
     const uses = new Map<string, number>();
     for (const i of plan) for (const x of this.nodes[i].inputs) if (x) uses.set(x, (uses.get(x) ?? 0) + 1);
     for (const o of outputs) uses.set(o, (uses.get(o) ?? 0) + 1);
-    const protectedTensors = new Set<tf.Tensor>(this.persistent);
-    for (const v of feeds.values()) if (v.kind === 'tensor') protectedTensors.add(v.t);
+    // Weights materialised during this run (lazy weights) are protected as well.
+    const fed = new Set<tf.Tensor>();
+    for (const v of feeds.values()) if (v.kind === 'tensor') fed.add(v.t);
+    const protectedTensors = { has: (t: tf.Tensor) => fed.has(t) || this.persistent.has(t) };
     const holders = new Map<tf.Tensor, number>();
     const set = (name: string, v: Value): void => {
       env.set(name, v);
@@ -308,6 +327,7 @@ export class OnnxGraph {
     if (inputs.every((v) => v === undefined || v.kind === 'const')) {
       return this.evalConst(node, inputs as (ConstValue | undefined)[]);
     }
+    this.materialize(node.index);
     const op = OPS[node.opType];
     let result: Value[] = [];
     try {

@@ -54,7 +54,8 @@ function classCount(def: ModelDef, graph: TfliteGraph): number {
   return shape[shape.length - 1];
 }
 
-class TfliteModel implements ModelAdapter {
+/** A TFLite model imported as a TF.js graph. */
+export class TfliteModel implements ModelAdapter {
   readonly inputSize: number;
   readonly labels?: readonly string[];
   readonly preprocess: PreprocessSpec;
@@ -143,16 +144,33 @@ class TfliteModel implements ModelAdapter {
     });
   }
 
-  split(layer: string): SplitModel {
+  /** The parsed file, for writing it in another format (e.g. ONNX for onnxruntime). */
+  get modelDef(): ModelDef {
+    return this.def;
+  }
+
+  /** The logits tensor and the factor (a softmax's beta) applied to it. */
+  logitsPlan(): { tensor: number; scale: number } {
+    return { tensor: this.graph.logitsIndex, scale: this.graph.logitsScale };
+  }
+
+  /**
+   * Where a cut at `layer` falls: its canonical name, the operator that computes it, the tensor,
+   * and the tensors crossing the cut in the order {@link split}'s head returns them.
+   */
+  cutPlan(layer: string): { layer: string; op: number; tensor: number; crossing: readonly number[] } {
     if (this.disposed) throw new Error(`TFLite model ${this.name} has been disposed`);
     const index = this.byName.get(layer);
     if (index === undefined) {
       throw new Error(`TFLite model ${this.name} has no layer ${JSON.stringify(layer)}; \`listLayers()\` lists the 4-D tensors`);
     }
+    const k = this.graph.producer.get(index)!;
+    return { layer: this.displayName.get(index) ?? this.def.tensors[index].name, op: k, tensor: index, crossing: this.graph.crossing(k, index) };
+  }
+
+  split(layer: string): SplitModel {
+    const { layer: canonical, op: k, tensor: index, crossing } = this.cutPlan(layer);
     const graph = this.graph;
-    const k = graph.producer.get(index)!;
-    const crossing = graph.crossing(k, index);
-    const canonical = this.displayName.get(index) ?? this.def.tensors[index].name;
     const checkInput = (x: tf.Tensor4D) => this.checkInput(x);
     return {
       layer: canonical,
@@ -191,7 +209,7 @@ class TfliteModel implements ModelAdapter {
  * Throws a `TfliteFormatError` on truncated or corrupt bytes and an Error naming any operator
  * it does not support.
  */
-export function loadTfliteModel(bytes: Uint8Array, options: TfliteModelOptions = {}): ModelAdapter {
+export function loadTfliteModel(bytes: Uint8Array, options: TfliteModelOptions = {}): TfliteModel {
   const def = parseTflite(bytes);
   const graph = new TfliteGraph(def);
   try {

@@ -5,7 +5,7 @@
  * gradients can flow on every backend.
  */
 import * as tf from '../../core/tf.js';
-import { conv2dInputGrad, depthwiseConv2dInputGrad, denseInputGrad, type ConvPad } from '../../core/ops.js';
+import { conv2dInputGrad, depthwiseConv2dInputGrad, denseInputGrad, spatialMean, type ConvPad } from '../../core/ops.js';
 import { dequantize, rawValues, sizeOf } from './dequantize.js';
 import type { FbTable } from './flatbuffer.js';
 import type { ModelDef, OperatorDef, TensorDef } from './schema.js';
@@ -156,7 +156,7 @@ export function compileOp(model: ModelDef, op: OperatorDef, pool: ConstantPool):
       const global = h === fh && w === fw && outShape[1] === 1 && outShape[2] === 1;
       return (xs) => {
         const x = input(xs, 0) as tf.Tensor4D;
-        if (global) return activate(avg ? tf.mean(x, [1, 2], true) : tf.max(x, [1, 2], true), act, op);
+        if (global) return activate(avg ? spatialMean(x, true) : tf.max(x, [1, 2], true), act, op);
         const f = avg ? tf.avgPool : tf.maxPool;
         return activate(f(x, [fh, fw], [sh, sw], padding(pad)), act, op);
       };
@@ -169,7 +169,8 @@ export function compileOp(model: ModelDef, op: OperatorDef, pool: ConstantPool):
       const axes = constInts(model, op.inputs[1]).map((a) => (a < 0 ? a + rank : a));
       const keep = opt(o, 'int8', 0, 0) !== 0;
       const f = { MEAN: tf.mean, SUM: tf.sum, REDUCE_MAX: tf.max }[op.opName];
-      return (xs) => f(input(xs, 0), axes, keep);
+      const spatial = op.opName === 'MEAN' && rank === 4 && axes.length === 2 && axes.includes(1) && axes.includes(2);
+      return (xs) => (spatial ? spatialMean(input(xs, 0) as tf.Tensor4D, keep) : f(input(xs, 0), axes, keep));
     }
     case 'RESHAPE':
     case 'SQUEEZE': {
