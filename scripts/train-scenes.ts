@@ -9,7 +9,8 @@
  * is no over-fitting to a fixed set; held-out scenes use seeds ≥ 1 000 000 000.
  *
  * Usage: npx vite-node scripts/train-scenes.ts [--steps N] [--batch B] [--size S] [--lr LR]
- *        [--out DIR] [--eval N] [--init DIR --first-seed K] [--transfer DIR] [--scales 224,324,...]
+ *        [--out DIR] [--eval N] [--init DIR --first-seed K] [--arch four-stage|five-stage]
+ *        [--transfer DIR] [--scales 224,324,...]
  *        [--bench] [--check-grads]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -53,10 +54,12 @@ interface Args {
    * them bilinearly to one of these, as CAMERAS does. Empty: train at `size` only.
    */
   scales: number[];
+  /** Network of a fresh start (default `four-stage`, the committed model's). */
+  arch: Arch;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { steps: 1000, batch: 24, size: 160, out: 'models/scenes', evalN: 500, bench: false, checkGrads: false, lr: 2e-3, init: null, firstSeed: 1, transfer: null, scales: [] };
+  const a: Args = { steps: 1000, batch: 24, size: 160, out: 'models/scenes', evalN: 500, bench: false, checkGrads: false, lr: 2e-3, init: null, firstSeed: 1, transfer: null, scales: [], arch: 'four-stage' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -71,6 +74,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--init') a.init = v, i++;
     else if (k === '--first-seed') a.firstSeed = Number(v), i++;
     else if (k === '--transfer') a.transfer = v, i++;
+    else if (k === '--arch') {
+      if (v !== 'four-stage' && v !== 'five-stage') throw new Error('--arch must be four-stage or five-stage');
+      a.arch = v;
+      i++;
+    }
     else if (k === '--scales') a.scales = v.split(',').map(Number), i++;
     else throw new Error(`unknown argument ${k}`);
   }
@@ -208,11 +216,14 @@ function registerBatchNormGradient(): tf.GradFunc {
   return stock.gradFunc;
 }
 
+/** `four-stage`: the committed model (κ = block4_relu, 14 × 14 at 224); `five-stage`: one more stage at 1/32. */
+type Arch = 'four-stage' | 'five-stage';
+
 /**
- * The network: conv blocks (3×3 conv, BatchNorm, ReLU), the last one at 1/32 of the input (7×7
- * at 224). Without BatchNorm the same network stayed at chance for 200 steps.
+ * The network: conv blocks (3×3 conv, BatchNorm, ReLU), the last one at 1/16 of the input (14×14
+ * at 224), or 1/32 with `five-stage`. Without BatchNorm the same network stayed at chance for 200 steps.
  */
-function buildModel(): tfl.LayersModel {
+function buildModel(arch: Arch): tfl.LayersModel {
   const input = tfl.input({ shape: [null, null, 3], name: 'image' });
   let x: tfl.SymbolicTensor = input;
   const block = (name: string, filters: number, strides = 1) => {
@@ -234,12 +245,14 @@ function buildModel(): tfl.LayersModel {
   pool('pool3');
   block('block4a', 96);
   block('block4', 128);
-  // A fifth stage at 1/32 widens the receptive field from 121 to 329 px, so an object upsampled 4×
-  // (as CAMERAS' largest sizes show it) is still seen whole; it is the layer κ (7 × 7 at 224).
-  pool('pool4');
-  block('block5a', 128);
-  block('block5b', 128);
-  block('block5', 128);
+  if (arch === 'five-stage') {
+    // A fifth stage at 1/32 widens the receptive field from 121 to 329 px, so that more of an
+    // object upsampled 4× (as CAMERAS' largest sizes show it) is seen at once; κ is then 7 × 7 at 224.
+    pool('pool4');
+    block('block5a', 128);
+    block('block5b', 128);
+    block('block5', 128);
+  }
   x = tfl.layers.conv2d({ name: 'classifier', filters: SCENE_LABELS.length, kernelSize: 1 }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.globalAveragePooling2d({ name: 'logits' }).apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: x, name: 'scenes' });
@@ -408,7 +421,7 @@ async function main(): Promise<void> {
   const stockBatchNorm = registerBatchNormGradient();
   if (args.checkGrads) return checkGradients(stockBatchNorm);
   tf.util.assert(tf.getBackend() === 'wasm', () => 'wasm backend failed to start');
-  const model = args.init ? await tfl.loadLayersModel(fileHandler(args.init)) : buildModel();
+  const model = args.init ? await tfl.loadLayersModel(fileHandler(args.init)) : buildModel(args.arch);
   if (args.transfer) {
     const from = await tfl.loadLayersModel(fileHandler(args.transfer));
     const copied: string[] = [];
@@ -477,7 +490,8 @@ async function main(): Promise<void> {
     preprocess: 'unit',
     labels: [...SCENE_LABELS],
     output: 'logits',
-    layer: 'block5_relu',
+    // The last conv block of whichever network was trained.
+    layer: model.layers.some((l) => l.name === 'block5_relu') ? 'block5_relu' : 'block4_relu',
     accuracy: { heldOut: acc224, n: args.evalN, size: 224, firstSeed: HELD_OUT_SEED },
     sizesKept: { mean: kept, of: AUTHORS_SIZES, n: keptN, firstSeed: HELD_OUT_SEED },
     training: {
