@@ -2,31 +2,18 @@
  * `cameras explain` tells the user when CAMERAS is single-scale: a stderr warning line and a
  * `warnings` array in the JSON, and `--accept top:5` keeps more sizes on the same photo.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeShared, sharedPath } from '../testing/shared.js';
+import { runCli } from '../testing/cli.js';
 
-const BIN = path.resolve('bin/cameras.js');
 // MobileNet v1 0.25 keeps only 224 on this photo: its prediction changes at every larger size.
 const PHOTO = sharedPath('data/photos/astronaut.png');
 
-function cameras(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CAMERAS_MODEL_MIRROR: sharedPath('models') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI as a child process (the shared helper; a generous timeout for a loaded machine). */
+const cameras = (args: string[]) => runCli(args, { env: { CAMERAS_OFFLINE: '1' }, timeoutMs: 300_000 });
 
 let tmp: string;
 beforeAll(() => {

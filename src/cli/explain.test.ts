@@ -4,7 +4,6 @@
  * maps, one-line reasons for a bad --out, no empty folder after a run where everything failed,
  * and `--version`.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,27 +16,13 @@ import type { SaliencyResult } from '../methods/types.js';
 import { readImage } from '../node/image-io.js';
 import { mapCaption } from './figures.js';
 import { describeShared, sharedPath } from '../testing/shared.js';
+import { runCli } from '../testing/cli.js';
 
-const BIN = path.resolve('bin/cameras.js');
 const CAT = sharedPath('data/photos/chelsea.png');
 const FAST = ['--sizes', '224', '-q'];
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function cameras(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CAMERAS_MODEL_MIRROR: sharedPath('models'), CAMERAS_OFFLINE: '1', CAMERAS_FROM_SOURCE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI as a child process (the shared helper; a generous timeout for a loaded machine). */
+const cameras = (args: string[]) => runCli(args, { env: { CAMERAS_OFFLINE: '1' }, timeoutMs: 300_000 });
 
 const list = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
 const maps = (stem: string, model: string, method = 'cameras'): string[] => ['npy', 'png', 'raw.npy'].map((e) => `${stem}.${model}.${method}.${e}`);
