@@ -536,6 +536,9 @@ async function startBackend(): Promise<void> {
     ui.backendBadge.title = r.notes.join('\n');
     ui.backendBadge.classList.add('ready');
     ui.backendBadge.dataset.backend = r.backend;
+    // Read by the e2e run: how many WebAssembly threads actually compute.
+    if (r.threads !== undefined) ui.backendBadge.dataset.threads = String(r.threads);
+    else delete ui.backendBadge.dataset.threads;
     ui.backendNotes.textContent = r.notes.join(' · ');
     document.body.dataset.state = 'ready';
   } catch (e) {
