@@ -472,6 +472,8 @@ async function run(): Promise<void> {
         setPanel(p, 'done', describe(r), r.warnings);
         p.dataset.sizesUsed = r.sizesUsed.join(',');
         p.dataset.leakedTensors = String(r.leakedTensors);
+        // The worker's compute time, read by the e2e run's thread comparison.
+        p.dataset.ms = String(Math.round(r.ms));
         if (r.leakedTensors !== 0) console.warn(`${method} left ${r.leakedTensors} tensors behind`);
         item.finish();
         summary.push(`${METHOD_TITLE[method]} ${seconds(r.ms)}`);
