@@ -264,7 +264,7 @@ async function threadComparison(newPage: () => Promise<Page>, port: number): Pro
   const speedup = one.medianMs / all.medianMs;
   console.log(
     `[threads] navigator.hardwareConcurrency ${hardwareConcurrency}, cross-origin isolated: ${isolated}; CAMERAS on wasm, sizes ${THREAD_SIZES.join(',')}, ${THREAD_REPEATS} timed runs each: ` +
-      `1 thread median ${one.medianMs} ms (${one.ms.join(', ')}); default ${all.threads} thread${all.threads === 1 ? '' : 's'} median ${all.medianMs} ms (${all.ms.join(', ')}); ${speedup.toFixed(2)}× faster`,
+      `1 thread median ${one.medianMs} ms (${one.ms.join(', ')}); default ${all.threads} thread${all.threads === 1 ? '' : 's'} median ${all.medianMs} ms (${all.ms.join(', ')}); speed-up ${speedup.toFixed(2)}× (1-thread median / default median; below 1: the default is slower)`,
   );
   assert.equal(one.threads, 1, 'asking for 1 thread must give 1 thread');
   // The point of isolating the page: WebAssembly runs on more than one core where there are several.
