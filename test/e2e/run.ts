@@ -6,8 +6,11 @@
  *
  * The flow runs once per backend in E2E_BACKENDS (default `auto,webgl`: here `auto` picks
  * WebAssembly, since headless Chromium's WebGL is SwiftShader, and `webgl` forces that path).
- * Other settings: E2E_SIZES (default 224,324), E2E_THREADS (WebAssembly threads, e.g. 1 to compare with
- * the default of every core on the isolated page), E2E_SERVER (`dev`, default, or `preview`: build the
+ * Then two pages on WebAssembly, one asking for 1 thread and one with the page's default (every
+ * core of an isolated page), time CAMERAS alternately in the same run and report the threads and the
+ * medians. Other settings: E2E_SIZES (default 224,324), E2E_THREADS (WebAssembly threads of the flow
+ * above), E2E_THREAD_REPEATS (timed runs per setting, default 3, 0 skips the comparison),
+ * E2E_THREAD_SIZES (sizes of the comparison, default E2E_SIZES), E2E_SERVER (`dev`, default, or `preview`: build the
  * bundle and serve it), CHROMIUM (default /usr/bin/chromium), CAMERAS_MODEL_MIRROR (default
  * ../shared/models). Artefacts (screenshots, downloaded maps, console log, report) go to
  * test-artifacts/.
@@ -32,6 +35,10 @@ const BACKENDS = (process.env.E2E_BACKENDS ?? 'auto,webgl').split(',').filter(Bo
 const SIZES = (process.env.E2E_SIZES ?? '224,324').split(',').map(Number);
 /** WebAssembly threads to ask the page for (`?threads=`); default: the page's own choice. */
 const THREADS = process.env.E2E_THREADS;
+/** Timed CAMERAS runs per thread setting in the 1-thread vs every-core comparison (0 skips it). */
+const THREAD_REPEATS = Number(process.env.E2E_THREAD_REPEATS ?? 3);
+/** Sizes of that comparison (default: E2E_SIZES). */
+const THREAD_SIZES = process.env.E2E_THREAD_SIZES ? process.env.E2E_THREAD_SIZES.split(',').map(Number) : SIZES;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SERVER = process.env.E2E_SERVER === 'preview' ? 'preview' : 'dev';
 const TOLERANCE = 1e-3;
@@ -202,6 +209,69 @@ async function flow(page: Page, port: number, backendChoice: string, ref: Refere
   return { backend, notes, diffs };
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+interface ThreadRun {
+  asked: string;
+  threads: number;
+  ms: number[];
+  medianMs: number;
+}
+
+/**
+ * CAMERAS on WebAssembly with 1 thread and with the page's default, each on its own page (its own
+ * worker), timed alternately so that both see the same load on a shared machine. The first run of
+ * each page is a warm-up (kernel set-up, weights into the WebAssembly heap) and is not counted.
+ */
+async function threadComparison(newPage: () => Promise<Page>, port: number): Promise<{ hardwareConcurrency: number; isolated: boolean; sizes: number[]; runs: ThreadRun[]; speedup: number }> {
+  const settings = [
+    { asked: '1', query: '&threads=1' },
+    { asked: 'default', query: '' },
+  ];
+  const pages: { page: Page; run: ThreadRun }[] = [];
+  let hardwareConcurrency = 0;
+  let isolated = false;
+  for (const s of settings) {
+    const page = await newPage();
+    await page.goto(`http://127.0.0.1:${port}/?backend=wasm&model=zoo:${MODEL}${s.query}`);
+    await page.waitForSelector('#model-status[data-state="ready"], #model-status[data-state="error"]');
+    assert.equal(await page.getAttribute('#model-status', 'data-state'), 'ready', `[threads ${s.asked}] model did not load`);
+    assert.equal(await page.getAttribute('#backend', 'data-backend'), 'wasm', `[threads ${s.asked}] not on WebAssembly`);
+    const threads = Number(await page.getAttribute('#backend', 'data-threads'));
+    [hardwareConcurrency, isolated] = (await page.evaluate('[navigator.hardwareConcurrency, globalThis.crossOriginIsolated === true]')) as [number, boolean];
+    await page.setInputFiles('#image-input', PHOTO);
+    await page.waitForSelector('#top5 li[data-rank="1"]');
+    await page.setChecked('#m-gradcam', false);
+    await page.fill('#sizes', THREAD_SIZES.join(', '));
+    pages.push({ page, run: { asked: s.asked, threads, ms: [], medianMs: 0 } });
+  }
+  const once = async (page: Page): Promise<number> => {
+    await page.click('#run');
+    await page.waitForSelector('body[data-state="ready"]');
+    assert.equal(await page.getAttribute('#panel-cameras', 'data-state'), 'done', `CAMERAS failed: ${await page.textContent('#panel-cameras .meta')}`);
+    return Number(await page.getAttribute('#panel-cameras', 'data-ms'));
+  };
+  for (const p of pages) await once(p.page);
+  for (let i = 0; i < THREAD_REPEATS; i++) for (const p of pages) p.run.ms.push(await once(p.page));
+  for (const p of pages) {
+    p.run.medianMs = median(p.run.ms);
+    await p.page.close();
+  }
+  const [one, all] = pages.map((p) => p.run);
+  const speedup = one.medianMs / all.medianMs;
+  console.log(
+    `[threads] navigator.hardwareConcurrency ${hardwareConcurrency}, cross-origin isolated: ${isolated}; CAMERAS on wasm, sizes ${THREAD_SIZES.join(',')}, ${THREAD_REPEATS} timed runs each: ` +
+      `1 thread median ${one.medianMs} ms (${one.ms.join(', ')}); default ${all.threads} thread${all.threads === 1 ? '' : 's'} median ${all.medianMs} ms (${all.ms.join(', ')}); speed-up ${speedup.toFixed(2)}× (1-thread median / default median; below 1: the default is slower)`,
+  );
+  assert.equal(one.threads, 1, 'asking for 1 thread must give 1 thread');
+  // The point of isolating the page: WebAssembly runs on more than one core where there are several.
+  if (hardwareConcurrency > 1 && isolated) assert.ok(all.threads > 1, `the default runs ${all.threads} WebAssembly thread(s) on an isolated page with ${hardwareConcurrency} cores`);
+  return { hardwareConcurrency, isolated, sizes: THREAD_SIZES, runs: [one, all], speedup };
+}
+
 /** Display controls and refusals, on the page as the flow left it. */
 async function controls(page: Page): Promise<void> {
   // The colormap choice redraws the overlay.
@@ -292,14 +362,17 @@ async function main(): Promise<void> {
   const pageErrors: string[] = [];
   const report: Record<string, unknown> = { sizes: SIZES, server: SERVER, tolerance: TOLERANCE, runs: {} };
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
-    page.on('pageerror', (e) => {
-      log.push(`[pageerror] ${e.message}`);
-      pageErrors.push(e.message);
-    });
-    page.on('requestfailed', (r) => log.push(`[requestfailed] ${r.url()} ${r.failure()?.errorText}`));
-    page.setDefaultTimeout(120_000);
+    const watch = (page: Page): Page => {
+      page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
+      page.on('pageerror', (e) => {
+        log.push(`[pageerror] ${e.message}`);
+        pageErrors.push(e.message);
+      });
+      page.on('requestfailed', (r) => log.push(`[requestfailed] ${r.url()} ${r.failure()?.errorText}`));
+      page.setDefaultTimeout(120_000);
+      return page;
+    };
+    const page = watch(context.pages()[0] ?? (await context.newPage()));
     for (const [i, b] of BACKENDS.entries()) {
       const r = await flow(page, port, b, ref, i === 0);
       (report.runs as Record<string, unknown>)[b] = r;
@@ -307,7 +380,11 @@ async function main(): Promise<void> {
     }
     t = performance.now();
     await controls(page);
-    lap('controls and refusals', t);
+    t = lap('controls and refusals', t);
+    if (THREAD_REPEATS > 0) {
+      report.threads = await threadComparison(async () => watch(await context.newPage()), port);
+      lap('threads: 1 vs default', t);
+    }
     assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
   } finally {
     timings.total = Math.round(performance.now() - t0);

@@ -70,9 +70,9 @@ async function tryWebgl(notes: string[], allowSoftware: boolean): Promise<boolea
   return true;
 }
 
-async function tryWasm(notes: string[]): Promise<boolean> {
+async function tryWasm(notes: string[], wanted: number | undefined): Promise<boolean> {
   try {
-    return await tf.setBackend('wasm');
+    return await withCoreCapRaised(wanted, () => tf.setBackend('wasm'));
   } catch (e) {
     notes.push(`WebAssembly: ${(e as Error).message}`);
     return false;
@@ -90,9 +90,33 @@ function webglRenderer(): string {
 type Step = BackendChoice | 'webgl-software';
 
 /**
+ * Runs `start` (the WebAssembly backend's start) while the worker's navigator reports twice
+ * `wanted` cores. tfjs-backend-wasm 4.x caps its XNNPACK pool at `hardwareConcurrency / 2`, read
+ * once by a C++ global initialiser while the module instantiates, whatever `setThreadsCount` asks
+ * (`min(count, 8, cores / 2)` in its backend.cc): on a 2-core machine that is one thread even on an
+ * isolated page. Nothing else reads the value during that start; the true one is restored after it.
+ */
+async function withCoreCapRaised<T>(wanted: number | undefined, start: () => Promise<T>): Promise<T> {
+  const nav = globalThis.navigator;
+  if (wanted === undefined || wanted < 2 || !nav || !globalThis.crossOriginIsolated) return start();
+  const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
+  try {
+    Object.defineProperty(nav, 'hardwareConcurrency', { value: wanted * 2, configurable: true });
+  } catch {
+    return start();
+  }
+  try {
+    return await start();
+  } finally {
+    if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
+    else Reflect.deleteProperty(nav, 'hardwareConcurrency');
+  }
+}
+
+/**
  * Every logical core when the page is cross-origin isolated (threads need SharedArrayBuffer):
  * TF.js alone takes half of them, meant to skip hyper-threads, which leaves a 2-core machine on one
- * thread (in Node the second thread makes WebAssembly forward passes 1.9× faster, bench/RESULTS.md).
+ * thread (see withCoreCapRaised for how the app gets past that cap) (in Node the second thread makes WebAssembly forward passes 1.9× faster, bench/RESULTS.md).
  */
 function everyCore(): number | undefined {
   const n = globalThis.navigator?.hardwareConcurrency;
@@ -121,15 +145,21 @@ export async function startBackend(choice: BackendChoice, threads?: number): Pro
         : b === 'webgl' || b === 'webgl-software'
           ? await tryWebgl(notes, b === 'webgl-software' || choice === 'webgl')
           : b === 'wasm'
-            ? await tryWasm(notes)
+            ? await tryWasm(notes, wanted)
             : await tf.setBackend('cpu');
     if (ok) {
       await tf.ready();
+      let threads: number | undefined;
       if (tf.getBackend() === 'wasm') {
-        const threads = getThreadsCount();
-        notes.push(`WebAssembly with ${threads} thread${threads === 1 ? '' : 's'}${threads === 1 && !globalThis.crossOriginIsolated ? ' (the page is not cross-origin isolated)' : ''}`);
+        threads = getThreadsCount();
+        const why = !globalThis.crossOriginIsolated
+          ? ' (the page is not cross-origin isolated)'
+          : wanted !== undefined && threads < wanted
+            ? ` (${wanted} asked; this TF.js build uses at most 8)`
+            : '';
+        notes.push(`WebAssembly with ${threads} thread${threads === 1 ? '' : 's'}${why}`);
       }
-      return { backend: tf.getBackend(), float32: await computesInFloat32(), notes };
+      return { backend: tf.getBackend(), float32: await computesInFloat32(), notes, ...(threads !== undefined ? { threads } : {}) };
     }
     if (b === choice && choice !== 'auto') notes.push(`${b} unavailable, falling back`);
   }

@@ -472,6 +472,8 @@ async function run(): Promise<void> {
         setPanel(p, 'done', describe(r), r.warnings);
         p.dataset.sizesUsed = r.sizesUsed.join(',');
         p.dataset.leakedTensors = String(r.leakedTensors);
+        // The worker's compute time, read by the e2e run's thread comparison.
+        p.dataset.ms = String(Math.round(r.ms));
         if (r.leakedTensors !== 0) console.warn(`${method} left ${r.leakedTensors} tensors behind`);
         item.finish();
         summary.push(`${METHOD_TITLE[method]} ${seconds(r.ms)}`);
@@ -536,6 +538,9 @@ async function startBackend(): Promise<void> {
     ui.backendBadge.title = r.notes.join('\n');
     ui.backendBadge.classList.add('ready');
     ui.backendBadge.dataset.backend = r.backend;
+    // Read by the e2e run: how many WebAssembly threads actually compute.
+    if (r.threads !== undefined) ui.backendBadge.dataset.threads = String(r.threads);
+    else delete ui.backendBadge.dataset.threads;
     ui.backendNotes.textContent = r.notes.join(' · ');
     document.body.dataset.state = 'ready';
   } catch (e) {

@@ -28,6 +28,8 @@ export interface BackendReport {
   /** True when computation is float32 (always, except WebGL with 16-bit textures, which is refused). */
   float32: boolean;
   notes: string[];
+  /** WebAssembly's thread pool size, as the backend reports it (absent on other backends). */
+  threads?: number;
 }
 
 /** What `load` answers. */
