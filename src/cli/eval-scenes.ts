@@ -6,8 +6,7 @@ import { benchmarkScenes, SCENE_BENCHMARK_SEED } from '../scenes/index.js';
 import { makeSummary, SCALE_COLUMNS, summaryJson, summaryMarkdown } from '../metrics/summary.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { Progress } from '../node/progress.js';
-import { CliError, acceptOption, intOption, modelFromOptions, sizesOption, startBackend, type ModelCliOptions } from './common.js';
-import { parseMethodOptions, parseMethods } from './eval.js';
+import { CliError, acceptOption, intOption, modelFromOptions, parseMethodOptions, parseMethods, sizesOption, startBackend, type ModelCliOptions } from './common.js';
 import { checkOutDir, prepareOutDir, refuseExisting } from './outputs.js';
 
 interface EvalScenesOptions extends ModelCliOptions {
