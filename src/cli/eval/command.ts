@@ -5,21 +5,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import type { MetricSummary } from '../metrics/summary.js';
-import { summaryJson, summaryMarkdown } from '../metrics/summary.js';
-import { loadClassMap } from '../node/annotations.js';
-import { writeFileAtomic } from '../node/atomic-write.js';
-import { DEFAULT_MAX_PIXELS } from '../node/image-io.js';
-import type { Shard } from '../node/run-store.js';
-import { mergeRuns, readRunFile } from '../node/run-store.js';
-import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, parseMethodOptions, parseMethods, sizesOption, startBackend, type ModelCliOptions } from './common.js';
-import type { EvalMetric, EvalSummary } from './eval-records.js';
-import { checkRecords, EVAL_METRICS, summarizeRecords } from './eval-records.js';
-import { resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.js';
-import { registerEvalScenes } from './eval-scenes.js';
+import type { MetricSummary } from '../../metrics/summary.js';
+import { summaryJson, summaryMarkdown } from '../../metrics/summary.js';
+import { loadClassMap } from '../../node/annotations.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
+import { DEFAULT_MAX_PIXELS } from '../../node/image-io.js';
+import type { Shard } from '../../node/run-store.js';
+import { mergeRuns, readRunFile } from '../../node/run-store.js';
+import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, parseMethodOptions, parseMethods, sizesOption, startBackend, type ModelCliOptions } from '../common.js';
+import type { EvalMetric, EvalSummary } from './records.js';
+import { checkRecords, EVAL_METRICS, summarizeRecords } from './records.js';
+import { resultsFile, runEvaluation, type EvalMethodOptions } from './run.js';
+import { registerEvalScenes } from './scenes.js';
 import type { ResolvedShard, ShardWorker } from './shard.js';
 import { checkMergeTarget, checkSameSettings, describeShard, mergeShardFolder, resolveShard, startShardWorker } from './shard.js';
-import { checkOutDir, prepareOutDir } from './outputs.js';
+import { checkOutDir, prepareOutDir } from '../outputs.js';
 
 interface EvalCliOptions extends ModelCliOptions {
   images: string;
