@@ -18,8 +18,33 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   return el as T;
 };
 
-const METHODS: readonly MethodName[] = ['gradcam', 'cameras'];
-const METHOD_TITLE: Record<MethodName, string> = { cameras: 'CAMERAS', gradcam: 'Grad-CAM' };
+/**
+ * The methods whose panels the page has from the start, in the order they run: the one-pass map
+ * first, so that it shows while CAMERAS still computes. The worker adds the rest of the library's
+ * registry (see `listMethods`), which run after these in the registry's order.
+ */
+const FIXED_METHODS: readonly MethodName[] = ['gradcam', 'cameras'];
+/** Display names; a method missing here is shown by its registry (CLI) name. */
+const METHOD_TITLE: Readonly<Record<string, string>> = {
+  cameras: 'CAMERAS',
+  gradcam: 'Grad-CAM',
+  gradcampp: 'Grad-CAM++',
+  hirescam: 'HiResCAM',
+  layercam: 'LayerCAM',
+  xgradcam: 'XGrad-CAM',
+  scorecam: 'Score-CAM',
+  normgrad: 'NormGrad',
+  gradient: 'Gradient',
+  smoothgrad: 'SmoothGrad',
+  'integrated-gradients': 'Integrated Gradients',
+  rise: 'RISE',
+  occlusion: 'Occlusion',
+  center: 'Center (baseline)',
+};
+
+function title(method: MethodName): string {
+  return METHOD_TITLE[method] ?? method;
+}
 /** Schedules above this shorter side would need gigabytes in a browser tab. */
 const MAX_SIZE = 2048;
 
@@ -44,8 +69,8 @@ const ui = {
   mirror: $<HTMLInputElement>('mirror'),
   allowPublic: $<HTMLInputElement>('allow-public'),
   top5: $('top5'),
-  mCameras: $<HTMLInputElement>('m-cameras'),
-  mGradcam: $<HTMLInputElement>('m-gradcam'),
+  methodList: $('method-list'),
+  panels: $('panels'),
   preset: $<HTMLSelectElement>('schedule-preset'),
   sizes: $<HTMLInputElement>('sizes'),
   layer: $<HTMLSelectElement>('layer'),
@@ -66,10 +91,12 @@ const state: {
   modelGeneration: number;
   predictions: Prediction[];
   target?: number;
+  /** Every method the page offers, in running order (see `FIXED_METHODS`). */
+  methods: MethodName[];
   results: Partial<Record<MethodName, ExplainReport>>;
   busy: boolean;
   stream?: MediaStream;
-} = { imageName: 'image', modelGeneration: 0, predictions: [], results: {}, busy: false };
+} = { imageName: 'image', methods: [...FIXED_METHODS], modelGeneration: 0, predictions: [], results: {}, busy: false };
 
 const client = new WorkerClient((message) => notice('worker', 'error', `The computation worker stopped: ${message}. Reload the page.`));
 
@@ -98,6 +125,39 @@ function panel(method: MethodName): HTMLElement {
   return $(`panel-${method}`);
 }
 
+/** The method's panel when it has one: the fixed two always, the others while they are ticked. */
+function panelOf(method: MethodName): HTMLElement | null {
+  return document.getElementById(`panel-${method}`);
+}
+
+/**
+ * A panel for a method beyond the fixed two, built like theirs (same classes, so the styles, the
+ * progress bar and the downloads work alike). Created only when its method is ticked, so that the
+ * page shows, and the e2e counts, exactly the panels of the chosen methods.
+ */
+function addPanel(method: MethodName): HTMLElement {
+  const fig = Object.assign(document.createElement('figure'), { className: 'panel', id: `panel-${method}` });
+  fig.dataset.state = 'empty';
+  const frame = Object.assign(document.createElement('div'), { className: 'frame' });
+  const busy = Object.assign(document.createElement('div'), { className: 'busy' });
+  busy.append(Object.assign(document.createElement('span'), { className: 'busy-text' }), Object.assign(document.createElement('progress'), { max: 1, value: 0 }));
+  frame.append(Object.assign(document.createElement('canvas'), { id: `canvas-${method}` }), Object.assign(document.createElement('p'), { className: 'placeholder', textContent: title(method) }), busy);
+  const caption = document.createElement('figcaption');
+  caption.append(Object.assign(document.createElement('strong'), { textContent: title(method) }), ' ', Object.assign(document.createElement('span'), { className: 'meta' }));
+  const warning = Object.assign(document.createElement('p'), { className: 'map-warning', hidden: true });
+  warning.setAttribute('role', 'status');
+  const downloads = Object.assign(document.createElement('div'), { className: 'downloads' });
+  for (const [kind, text] of [['png', 'Overlay PNG'], ['npy', 'Map .npy'], ['raw', 'Raw map .npy']] as const) {
+    const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text });
+    b.dataset.download = kind;
+    downloads.append(b);
+  }
+  fig.append(frame, caption, warning, downloads);
+  ui.panels.append(fig);
+  wireDownloads(method, fig);
+  return fig;
+}
+
 function setPanel(el: HTMLElement, stateName: 'empty' | 'running' | 'done' | 'error', meta = '', warnings: readonly string[] = []): void {
   el.dataset.state = stateName;
   const m = el.querySelector('.meta');
@@ -120,7 +180,7 @@ function colormap(): ColormapName {
 
 function redraw(method: MethodName): void {
   const r = state.results[method];
-  if (!r || !state.image) return;
+  if (!r || !state.image || !panelOf(method)) return;
   drawOverlay($<HTMLCanvasElement>(`canvas-${method}`), state.image, r.map, colormap(), alpha());
 }
 
@@ -142,9 +202,11 @@ function describe(r: ExplainReport): string {
 
 function clearResults(): void {
   state.results = {};
-  for (const m of METHODS) {
-    setPanel(panel(m), 'empty');
-    panel(m).removeAttribute('data-sizes-used');
+  for (const m of state.methods) {
+    const p = panelOf(m);
+    if (!p) continue;
+    setPanel(p, 'empty');
+    p.removeAttribute('data-sizes-used');
   }
 }
 
@@ -411,15 +473,53 @@ ui.sizes.addEventListener('input', () => {
 
 // ---------- running ----------
 
+/** The tick box of a method in the method list (`m-NAME`). */
+function methodBox(method: MethodName): HTMLInputElement | null {
+  return document.getElementById(`m-${method}`) as HTMLInputElement | null;
+}
+
 function selectedMethods(): MethodName[] {
-  return METHODS.filter((m) => (m === 'cameras' ? ui.mCameras.checked : ui.mGradcam.checked));
+  return state.methods.filter((m) => methodBox(m)?.checked);
+}
+
+/** Ticking a method beyond the fixed two gives it a panel; unticking takes the panel and its map away. */
+function toggleMethod(method: MethodName): void {
+  if (!FIXED_METHODS.includes(method)) {
+    const p = panelOf(method);
+    if (methodBox(method)?.checked && !p) addPanel(method);
+    else if (!methodBox(method)?.checked && p) {
+      p.remove();
+      delete state.results[method];
+    }
+  }
+  updateRun();
 }
 
 function updateRun(): void {
   ui.run.disabled = state.busy || !state.image || !state.model || state.target === undefined || selectedMethods().length === 0;
 }
-ui.mCameras.addEventListener('change', updateRun);
-ui.mGradcam.addEventListener('change', updateRun);
+for (const m of FIXED_METHODS) methodBox(m)?.addEventListener('change', () => toggleMethod(m));
+
+/**
+ * Completes the method list from the library's registry, asked of the worker (the page does not
+ * load the methods' code itself): every method the CLI's `explain --method` accepts, unticked.
+ */
+async function listMethods(): Promise<void> {
+  try {
+    const names = await client.methods();
+    state.methods = [...FIXED_METHODS.filter((m) => names.includes(m)), ...names.filter((m) => !FIXED_METHODS.includes(m))];
+    for (const m of state.methods) {
+      if (methodBox(m)) continue;
+      const box = Object.assign(document.createElement('input'), { type: 'checkbox', id: `m-${m}` });
+      box.addEventListener('change', () => toggleMethod(m));
+      const label = Object.assign(document.createElement('label'), { className: 'check' });
+      label.append(box, ` ${title(m)}`);
+      ui.methodList.append(label);
+    }
+  } catch (e) {
+    notice('methods', 'error', `The method list could not be read from the library: ${(e as Error).message}`);
+  }
+}
 
 /** The progress bar inside a method's panel, updated after every forward pass. */
 function progressIn(method: MethodName): { set(done: number, total: number, message: string): void; finish(): void } {
@@ -474,7 +574,7 @@ async function run(): Promise<void> {
         p.dataset.leakedTensors = String(r.leakedTensors);
         if (r.leakedTensors !== 0) console.warn(`${method} left ${r.leakedTensors} tensors behind`);
         item.finish();
-        summary.push(`${METHOD_TITLE[method]} ${seconds(r.ms)}`);
+        summary.push(`${title(method)} ${seconds(r.ms)}`);
         ui.progress.textContent = `Done: ${summary.join(' · ')}`;
         if (method === 'cameras' && r.sizesUsed.length === 0) {
           notice('cameras', 'warn', 'CAMERAS: the prediction changed at every size, so no size entered the map (it is blank). Try fewer or smaller sizes.');
@@ -482,7 +582,7 @@ async function run(): Promise<void> {
       } catch (e) {
         setPanel(p, 'error', `failed: ${(e as Error).message}`);
         item.finish();
-        notice(`run-${method}`, 'error', `${METHOD_TITLE[method]} failed: ${(e as Error).message}`);
+        notice(`run-${method}`, 'error', `${title(method)} failed: ${(e as Error).message}`);
       }
     }
   } finally {
@@ -498,12 +598,13 @@ ui.run.addEventListener('click', () => void run());
 ui.colormap.replaceChildren(...COLORMAP_NAMES.map((n) => Object.assign(document.createElement('option'), { value: n, textContent: n })));
 ui.opacity.addEventListener('input', () => {
   ui.opacityOut.value = `${ui.opacity.value}%`;
-  METHODS.forEach(redraw);
+  state.methods.forEach(redraw);
 });
-ui.colormap.addEventListener('change', () => METHODS.forEach(redraw));
+ui.colormap.addEventListener('change', () => state.methods.forEach(redraw));
 
-for (const method of METHODS) {
-  panel(method).addEventListener('click', async (e) => {
+/** The panel's download buttons: the overlay as PNG, the map and the raw map as `.npy`. */
+function wireDownloads(method: MethodName, el: HTMLElement): void {
+  el.addEventListener('click', async (e) => {
     const kind = (e.target as HTMLElement).closest('button')?.dataset.download;
     const r = state.results[method];
     if (!kind || !r) return;
@@ -512,6 +613,7 @@ for (const method of METHODS) {
     else download(encodeNpy(kind === 'raw' ? r.raw : r.map, [r.height, r.width]), kind === 'raw' ? `${stem}.raw.npy` : `${stem}.npy`);
   });
 }
+for (const method of FIXED_METHODS) wireDownloads(method, panel(method));
 
 // ---------- start ----------
 
@@ -522,7 +624,7 @@ async function start(): Promise<void> {
   const model = params.get('model');
   if (model && [...ui.modelSelect.options].some((o) => o.value === model)) ui.modelSelect.value = model;
   applyPreset();
-  await Promise.all([probeScenes(), startBackend()]);
+  await Promise.all([probeScenes(), startBackend(), listMethods()]);
   await loadModel(currentSource());
 }
 
