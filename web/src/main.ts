@@ -3,212 +3,18 @@
  * models, methods) runs in the worker; this thread only decodes images, draws and downloads.
  */
 import { WorkerClient } from './client.js';
-import { canvasPng, download, drawOverlay, drawRgb } from './draw.js';
-import type { BackendChoice, ExplainReport, MethodName, ModelReport, ModelSource } from './protocol.js';
+import { drawRgb } from './draw.js';
+import { FIXED_METHODS, title } from './methods.js';
+import { clearNotice, notice } from './notices.js';
+import { $, params, state, ui } from './page.js';
+import { addPanel, clearResults, describe, panel, panelOf, redraw, seconds, setPanel } from './panels.js';
+import { applyPreset, readSizes } from './schedule.js';
+import type { BackendChoice, MethodName, ModelSource } from './protocol.js';
 import { DEFAULT_MAX_SIDE, UnsupportedImageError, bitmapToRgb, decodeImageFile, limitSize, type DecodedImage } from '../../src/browser/image.js';
-import type { Prediction } from '../../src/browser/predict.js';
-import { COLORMAP_NAMES, formatNames, isColormapName, type ColormapName, type Rgb8Image } from '../../src/image/index.js';
-import { AUTHORS_SIZES, PAPER_SCHEDULE, scheduleSizes } from '../../src/core/schedule.js';
-import { encodeNpy } from '../../src/image/npy.js';
+import { formatNames } from '../../src/image/index.js';
 import { generateScene } from '../../src/scenes/index.js';
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el as T;
-};
-
-/**
- * The methods whose panels the page has from the start, in the order they run: the one-pass map
- * first, so that it shows while CAMERAS still computes. The worker adds the rest of the library's
- * registry (see `listMethods`), which run after these in the registry's order.
- */
-const FIXED_METHODS: readonly MethodName[] = ['gradcam', 'cameras'];
-/** Display names; a method missing here is shown by its registry (CLI) name. */
-const METHOD_TITLE: Readonly<Record<string, string>> = {
-  cameras: 'CAMERAS',
-  gradcam: 'Grad-CAM',
-  gradcampp: 'Grad-CAM++',
-  hirescam: 'HiResCAM',
-  layercam: 'LayerCAM',
-  xgradcam: 'XGrad-CAM',
-  scorecam: 'Score-CAM',
-  normgrad: 'NormGrad',
-  gradient: 'Gradient',
-  smoothgrad: 'SmoothGrad',
-  'integrated-gradients': 'Integrated Gradients',
-  rise: 'RISE',
-  occlusion: 'Occlusion',
-  center: 'Center (baseline)',
-};
-
-function title(method: MethodName): string {
-  return METHOD_TITLE[method] ?? method;
-}
-/** Schedules above this shorter side would need gigabytes in a browser tab. */
-const MAX_SIZE = 2048;
-
-const params = new URLSearchParams(location.search);
-const ui = {
-  backendBadge: $('backend'),
-  backendNotes: $('backend-notes'),
-  backendSelect: $<HTMLSelectElement>('backend-select'),
-  drop: $('drop'),
-  imageInput: $<HTMLInputElement>('image-input'),
-  cameraBtn: $<HTMLButtonElement>('camera-btn'),
-  sceneBtn: $<HTMLButtonElement>('scene-btn'),
-  camera: $('camera'),
-  video: $<HTMLVideoElement>('video'),
-  snap: $<HTMLButtonElement>('snap'),
-  cameraStop: $<HTMLButtonElement>('camera-stop'),
-  modelSelect: $<HTMLSelectElement>('model-select'),
-  scenesOption: $<HTMLOptionElement>('scenes-option'),
-  filesRow: $('files-row'),
-  modelFiles: $<HTMLInputElement>('model-files'),
-  modelStatus: $('model-status'),
-  mirror: $<HTMLInputElement>('mirror'),
-  allowPublic: $<HTMLInputElement>('allow-public'),
-  top5: $('top5'),
-  methodList: $('method-list'),
-  panels: $('panels'),
-  preset: $<HTMLSelectElement>('schedule-preset'),
-  sizes: $<HTMLInputElement>('sizes'),
-  layer: $<HTMLSelectElement>('layer'),
-  run: $<HTMLButtonElement>('run'),
-  progress: $('progress'),
-  notices: $('notices'),
-  opacity: $<HTMLInputElement>('opacity'),
-  opacityOut: $<HTMLOutputElement>('opacity-out'),
-  colormap: $<HTMLSelectElement>('colormap'),
-  imageCanvas: $<HTMLCanvasElement>('canvas-image'),
-  imagePanel: $('panel-image'),
-};
-
-const state: {
-  image?: Rgb8Image;
-  imageName: string;
-  model?: ModelReport;
-  modelGeneration: number;
-  predictions: Prediction[];
-  target?: number;
-  /** Every method the page offers, in running order (see `FIXED_METHODS`). */
-  methods: MethodName[];
-  results: Partial<Record<MethodName, ExplainReport>>;
-  busy: boolean;
-  stream?: MediaStream;
-} = { imageName: 'image', methods: [...FIXED_METHODS], modelGeneration: 0, predictions: [], results: {}, busy: false };
-
 const client = new WorkerClient((message) => notice('worker', 'error', `The computation worker stopped: ${message}. Reload the page.`));
-
-// ---------- notices ----------
-
-function notice(key: string, kind: 'info' | 'warn' | 'error', text: string): void {
-  ui.notices.querySelector(`[data-key="${key}"]`)?.remove();
-  const div = document.createElement('div');
-  div.className = `notice ${kind}`;
-  div.dataset.key = key;
-  const span = document.createElement('span');
-  span.textContent = text;
-  const close = Object.assign(document.createElement('button'), { type: 'button', textContent: '×', title: 'Dismiss' });
-  close.addEventListener('click', () => div.remove());
-  div.append(span, close);
-  ui.notices.append(div);
-}
-
-function clearNotice(key: string): void {
-  ui.notices.querySelector(`[data-key="${key}"]`)?.remove();
-}
-
-// ---------- panels ----------
-
-function panel(method: MethodName): HTMLElement {
-  return $(`panel-${method}`);
-}
-
-/** The method's panel when it has one: the fixed two always, the others while they are ticked. */
-function panelOf(method: MethodName): HTMLElement | null {
-  return document.getElementById(`panel-${method}`);
-}
-
-/**
- * A panel for a method beyond the fixed two, built like theirs (same classes, so the styles, the
- * progress bar and the downloads work alike). Created only when its method is ticked, so that the
- * page shows, and the e2e counts, exactly the panels of the chosen methods.
- */
-function addPanel(method: MethodName): HTMLElement {
-  const fig = Object.assign(document.createElement('figure'), { className: 'panel', id: `panel-${method}` });
-  fig.dataset.state = 'empty';
-  const frame = Object.assign(document.createElement('div'), { className: 'frame' });
-  const busy = Object.assign(document.createElement('div'), { className: 'busy' });
-  busy.append(Object.assign(document.createElement('span'), { className: 'busy-text' }), Object.assign(document.createElement('progress'), { max: 1, value: 0 }));
-  frame.append(Object.assign(document.createElement('canvas'), { id: `canvas-${method}` }), Object.assign(document.createElement('p'), { className: 'placeholder', textContent: title(method) }), busy);
-  const caption = document.createElement('figcaption');
-  caption.append(Object.assign(document.createElement('strong'), { textContent: title(method) }), ' ', Object.assign(document.createElement('span'), { className: 'meta' }));
-  const warning = Object.assign(document.createElement('p'), { className: 'map-warning', hidden: true });
-  warning.setAttribute('role', 'status');
-  const downloads = Object.assign(document.createElement('div'), { className: 'downloads' });
-  for (const [kind, text] of [['png', 'Overlay PNG'], ['npy', 'Map .npy'], ['raw', 'Raw map .npy']] as const) {
-    const b = Object.assign(document.createElement('button'), { type: 'button', textContent: text });
-    b.dataset.download = kind;
-    downloads.append(b);
-  }
-  fig.append(frame, caption, warning, downloads);
-  ui.panels.append(fig);
-  wireDownloads(method, fig);
-  return fig;
-}
-
-function setPanel(el: HTMLElement, stateName: 'empty' | 'running' | 'done' | 'error', meta = '', warnings: readonly string[] = []): void {
-  el.dataset.state = stateName;
-  const m = el.querySelector('.meta');
-  if (m) m.textContent = meta;
-  // Shown beside the map it qualifies (e.g. CAMERAS kept one size: no sharper than Grad-CAM).
-  const w = el.querySelector<HTMLElement>('.map-warning');
-  if (w) {
-    w.textContent = warnings.map((t) => `⚠ ${t}`).join('\n');
-    w.hidden = warnings.length === 0;
-  }
-}
-
-function alpha(): number {
-  return Number(ui.opacity.value) / 100;
-}
-
-function colormap(): ColormapName {
-  return isColormapName(ui.colormap.value) ? ui.colormap.value : 'jet';
-}
-
-function redraw(method: MethodName): void {
-  const r = state.results[method];
-  if (!r || !state.image || !panelOf(method)) return;
-  drawOverlay($<HTMLCanvasElement>(`canvas-${method}`), state.image, r.map, colormap(), alpha());
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-function className(p: { index: number; label?: string }): string {
-  return p.label ? p.label.split(',')[0] : `class ${p.index}`;
-}
-
-function describe(r: ExplainReport): string {
-  const parts = [`${className(r.target)} (p = ${r.target.probability.toFixed(3)})`, `sizes ${r.sizesUsed.join(', ') || 'none'}`];
-  if (r.sizesRejected.length) parts.push(`rejected ${r.sizesRejected.join(', ')} (${r.accept === 'prediction' || r.accept === 'target' ? 'prediction changed' : `not in the ${r.accept}`})`);
-  parts.push(`${seconds(r.ms)} on ${r.backend}`);
-  if (r.layer) parts.push(`layer ${r.layer}`);
-  return parts.join(' · ');
-}
-
-function clearResults(): void {
-  state.results = {};
-  for (const m of state.methods) {
-    const p = panelOf(m);
-    if (!p) continue;
-    setPanel(p, 'empty');
-    p.removeAttribute('data-sizes-used');
-  }
-}
 
 // ---------- image ----------
 
@@ -437,40 +243,6 @@ async function refreshPredictions(): Promise<void> {
   updateRun();
 }
 
-// ---------- schedule ----------
-
-function presetSizes(preset: string, base: number): number[] | undefined {
-  if (preset === 'quick') return [base, base + 100, base + 200];
-  if (preset === 'authors') return AUTHORS_SIZES.map((s) => s - 224 + base);
-  if (preset === 'paper') return scheduleSizes(PAPER_SCHEDULE, base);
-  return undefined;
-}
-
-function applyPreset(): void {
-  const sizes = presetSizes(ui.preset.value, state.model?.inputSize ?? 224);
-  if (sizes) ui.sizes.value = sizes.join(', ');
-}
-
-/** The sizes typed in, checked by the library's own schedule rules; throws a readable message. */
-function readSizes(): number[] {
-  const tokens = ui.sizes.value.split(/[\s,;]+/).filter(Boolean);
-  if (tokens.length === 0) throw new Error('give at least one size, e.g. 224, 324, 424');
-  const sizes = tokens.map((t) => {
-    const n = Number(t);
-    if (!Number.isInteger(n)) throw new Error(`"${t}" is not a whole number of pixels`);
-    return n;
-  });
-  const out = scheduleSizes({ sizes }, state.model?.inputSize ?? 224);
-  const big = out.filter((s) => s > MAX_SIZE);
-  if (big.length) throw new Error(`sizes above ${MAX_SIZE} px (${big.join(', ')}) need more memory than a browser tab has`);
-  return out;
-}
-
-ui.preset.addEventListener('change', applyPreset);
-ui.sizes.addEventListener('input', () => {
-  ui.preset.value = 'custom';
-});
-
 // ---------- running ----------
 
 /** The tick box of a method in the method list (`m-NAME`). */
@@ -592,28 +364,6 @@ async function run(): Promise<void> {
   }
 }
 ui.run.addEventListener('click', () => void run());
-
-// ---------- display settings and downloads ----------
-
-ui.colormap.replaceChildren(...COLORMAP_NAMES.map((n) => Object.assign(document.createElement('option'), { value: n, textContent: n })));
-ui.opacity.addEventListener('input', () => {
-  ui.opacityOut.value = `${ui.opacity.value}%`;
-  state.methods.forEach(redraw);
-});
-ui.colormap.addEventListener('change', () => state.methods.forEach(redraw));
-
-/** The panel's download buttons: the overlay as PNG, the map and the raw map as `.npy`. */
-function wireDownloads(method: MethodName, el: HTMLElement): void {
-  el.addEventListener('click', async (e) => {
-    const kind = (e.target as HTMLElement).closest('button')?.dataset.download;
-    const r = state.results[method];
-    if (!kind || !r) return;
-    const stem = `${state.imageName}.${method}`;
-    if (kind === 'png') download(await canvasPng($<HTMLCanvasElement>(`canvas-${method}`)), `${stem}.png`);
-    else download(encodeNpy(kind === 'raw' ? r.raw : r.map, [r.height, r.width]), kind === 'raw' ? `${stem}.raw.npy` : `${stem}.npy`);
-  });
-}
-for (const method of FIXED_METHODS) wireDownloads(method, panel(method));
 
 // ---------- start ----------
 
