@@ -1,8 +1,10 @@
+import * as fs from 'node:fs';
 import { parseAcceptPolicy, type AcceptPolicy } from '../core/accept.js';
 import type { Command } from 'commander';
 import type { ModelAdapter } from '../core/types.js';
 import { loadModel, type LoadModelOptions } from '../node/load-model.js';
 import { resolvePreprocess } from '../core/preprocess.js';
+import { getMethod } from '../methods/index.js';
 
 /** An error whose message is the whole story: printed as one line, no stack unless --verbose. */
 export class CliError extends Error {
@@ -111,4 +113,43 @@ export function acceptOption(accept: string | undefined, checkPrediction: boolea
     throw new CliError(`--accept: ${oneLine(e)}`, 2);
   }
   return checkPrediction === false && policy === 'prediction' ? 'all' : policy;
+}
+
+/** Parses `--methods`: known method names or `center`, no repeats. */
+export function parseMethods(value: string): string[] {
+  const methods = value.split(',').map((m) => m.trim()).filter(Boolean);
+  if (methods.length === 0) throw new CliError('--methods: give at least one method', 2);
+  for (const m of methods) {
+    try {
+      getMethod(m);
+    } catch (e) {
+      throw new CliError(`--methods: ${oneLine(e)}`, 2);
+    }
+  }
+  if (new Set(methods).size !== methods.length) throw new CliError('--methods: a method is listed twice', 2);
+  return methods;
+}
+
+/**
+ * Parses `--method-options`: inline JSON or a JSON file, `{METHOD: {option: value}}` with known
+ * method names. The values go to the method as they are (the method validates them).
+ */
+export function parseMethodOptions(value: string): Record<string, Record<string, unknown>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(value.trim().startsWith('{') ? value : fs.readFileSync(value, 'utf8'));
+  } catch (e) {
+    throw new CliError(`--method-options: ${oneLine(e)}`, 2);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new CliError('--method-options: expected {"method": {options}}', 2);
+  for (const [m, v] of Object.entries(json)) {
+    try {
+      getMethod(m);
+    } catch (e) {
+      throw new CliError(`--method-options: ${oneLine(e)}`, 2);
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new CliError(`--method-options: options of "${m}" must be an object`, 2);
+    if ('target' in v) throw new CliError(`--method-options: "${m}".target is chosen by the evaluation`, 2);
+  }
+  return json as Record<string, Record<string, unknown>>;
 }

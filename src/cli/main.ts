@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerExplain } from './explain.js';
 import { registerLayers } from './layers.js';
-import { registerEval } from './eval.js';
+import { registerEval } from './eval/command.js';
 import { registerSanity } from './sanity.js';
 import { registerAttack } from './attack.js';
 import { registerCompare } from './compare.js';

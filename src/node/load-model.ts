@@ -3,10 +3,10 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelAdapter, PreprocessSpec } from '../core/types.js';
-import { resolvePreprocess, type PreprocessPreset } from '../core/preprocess.js';
+import type { PreprocessPreset } from '../core/preprocess.js';
+import { buildAdapter as buildModelAdapter, formatOfName } from '../models/build-adapter.js';
 import { ZOO, parseLabels, type ModelFile, type ModelManifest } from '../models/manifest.js';
-import { LayersModelAdapter, loadLayersModelFromArtifacts } from '../models/layers-adapter.js';
-import { readLayersArtifacts, type FileReader } from '../models/tfjs-artifacts.js';
+import type { FileReader } from '../models/tfjs-artifacts.js';
 import type { OnnxExporter } from '../models/onnx-export/exporter.js';
 import { ModelError, fetchBytes, joinUrl, resolveInside, resolveZooFile, safeRelativePath } from './model-store.js';
 
@@ -100,57 +100,51 @@ async function zooLabels(m: ModelManifest, warn: (s: string) => void): Promise<r
   }
 }
 
+/**
+ * The library's factory (`models/build-adapter.ts`) with what only Node has: onnxruntime-node for
+ * ONNX models and for the forward passes of layers and TFLite models (see
+ * {@link LoadModelOptions.engine}), and a labels file from the file system. `subject` names the
+ * file in importer errors.
+ */
 async function buildAdapter(
   format: ModelManifest['format'],
   bytesOrReader: Uint8Array | FileReader,
   r: Resolved,
   opts: LoadModelOptions,
+  subject?: string,
 ): Promise<ModelAdapter> {
   const labels = opts.labelsFile ? await labelsFromFile(opts.labelsFile) : r.labels;
-  const pre = opts.preprocess ?? r.manifest.preprocess;
-  const preprocess = pre ? resolvePreprocess(pre) : undefined;
-  const inputSize = opts.inputSize ?? r.manifest.inputSize;
-  if (format === 'tfjs-layers') {
-    const artifacts = await readLayersArtifacts(bytesOrReader as FileReader, r.manifest.name);
-    let model;
-    try {
-      model = await loadLayersModelFromArtifacts(artifacts);
-    } catch (e) {
-      throw new ModelError(`${r.manifest.name}: cannot build the TF.js model (${(e as Error).message})`);
-    }
-    const out = model.outputs.length === 1 ? model.outputs[0].shape : undefined;
-    if (out && !isClassVector(out)) {
-      model.dispose();
-      throw new ModelError(`${r.manifest.name}: the model's output has shape [${out.map((d) => d ?? '?').join(', ')}], not a class vector [batch, classes]: only classifiers can be explained`);
-    }
-    const adapter = new LayersModelAdapter(model, {
-      name: r.manifest.name,
-      labels,
-      preprocess: preprocess ?? resolvePreprocess('tf'),
-      inputSize,
-      layer: r.manifest.layer,
-    });
-    return onOrt(adapter, async () => (await import('../models/onnx-export/exporter.js')).layersExporter(adapter), opts);
-  }
-  const bytes = bytesOrReader as Uint8Array;
-  const common = { name: r.manifest.name, labels, preprocess, inputSize, layer: r.manifest.layer };
-  if (format === 'onnx') {
-    const engine = engineOf(opts);
-    if (engine !== 'tfjs') {
+  const description = {
+    name: r.manifest.name,
+    labels,
+    preprocess: opts.preprocess ?? r.manifest.preprocess,
+    inputSize: opts.inputSize ?? r.manifest.inputSize,
+    layer: r.manifest.layer,
+    subject,
+  };
+  return buildModelAdapter(format, bytesOrReader, description, {
+    onnx: async (bytes, common) => {
+      const engine = engineOf(opts);
+      if (engine === 'tfjs') return undefined;
       try {
         const ort = await import('./onnx-runtime.js');
         return await ort.loadOnnxModelWithOrt(bytes, common);
       } catch (e) {
         if (engine === 'onnxruntime') throw e;
         warnOrtMissing(e, opts.onWarning);
+        return undefined;
       }
-    }
-    const onnx = await import('../models/onnx/index.js');
-    return onnx.loadOnnxModel(bytes, common);
-  }
-  const tflite = await import('../models/tflite/index.js');
-  const adapter = tflite.loadTfliteModel(bytes, common);
-  return onOrt(adapter, async () => (await import('../models/onnx-export/exporter.js')).tfliteExporter(adapter), opts);
+    },
+    adopt: (built) =>
+      onOrt(
+        built.adapter,
+        async () => {
+          const exporters = await import('../models/onnx-export/exporter.js');
+          return built.format === 'tfjs-layers' ? exporters.layersExporter(built.adapter) : exporters.tfliteExporter(built.adapter);
+        },
+        opts,
+      ),
+  });
 }
 
 function engineOf(opts: LoadModelOptions): Engine {
@@ -206,23 +200,6 @@ function warnOrtMissing(e: unknown, warn: ((m: string) => void) | undefined, wha
 }
 
 /**
- * A classifier's output: a batch axis, then at most one axis longer than 1 (`[N, C]`, or
- * `[N, 1, 1, C]` from a 1×1 conv head). A map-shaped output (segmentation, detection) would
- * otherwise be flattened and its pixels taken for classes.
- */
-function isClassVector(shape: readonly (number | null)[]): boolean {
-  return shape.length >= 2 && shape.slice(1).filter((d) => d !== 1).length <= 1;
-}
-
-function formatOf(p: string): ModelManifest['format'] | undefined {
-  const lower = p.toLowerCase().replace(/[?#].*$/, '');
-  if (lower.endsWith('.onnx')) return 'onnx';
-  if (lower.endsWith('.tflite')) return 'tflite';
-  if (lower.endsWith('.json')) return 'tfjs-layers';
-  return undefined;
-}
-
-/**
  * Loads a model by zoo name (`mobilenet_v1_0.25_224`, `darknet_tiny`, `mobilenet_v2_1.0_224`,
  * `scenes`), by path (a folder with `model.json`, a `model.json`, an `.onnx` or `.tflite` file) or
  * by URL. A `cameras.json` beside `model.json` supplies preprocessing, labels and the default layer.
@@ -265,7 +242,7 @@ export async function loadModel(spec: string, opts: LoadModelOptions = {}): Prom
   }
   if (spec === 'scenes') return loadModel(path.join(embeddedModelsDir(), 'scenes'), opts);
   if (isUrl(spec)) {
-    const format = formatOf(spec);
+    const format = formatOfName(spec);
     if (!format) throw new ModelError(`${spec}: cannot tell the model format (expected model.json, .onnx or .tflite)`);
     const name = decodeURIComponent(new URL(spec).pathname.split('/').filter(Boolean).slice(-2).join('/'));
     const r: Resolved = { manifest: { name } };
@@ -276,7 +253,7 @@ export async function loadModel(spec: string, opts: LoadModelOptions = {}): Prom
   }
   const stat = fs.statSync(spec);
   const dir = stat.isDirectory() ? spec : path.dirname(spec);
-  const format = stat.isDirectory() ? 'tfjs-layers' : formatOf(spec);
+  const format = stat.isDirectory() ? 'tfjs-layers' : formatOfName(spec);
   if (!format) throw new ModelError(`${spec}: unknown model format (expected a folder with model.json, model.json, .onnx or .tflite)`);
   const manifest = (await readManifestFile(dir)) ?? {};
   const name = manifest.name ?? (stat.isDirectory() ? path.basename(path.resolve(spec)) : path.basename(spec).replace(/\.(onnx|tflite)$/i, ''));
@@ -297,7 +274,7 @@ export async function loadModel(spec: string, opts: LoadModelOptions = {}): Prom
   }
   const bytes = await fsp.readFile(spec);
   try {
-    return await buildAdapter(format, bytes, r, opts);
+    return await buildAdapter(format, bytes, r, opts, spec);
   } catch (e) {
     // Importer messages say what is wrong, not with which file.
     const msg = (e as Error).message ?? String(e);

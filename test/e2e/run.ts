@@ -131,6 +131,11 @@ async function flow(page: Page, port: number, backendChoice: string, ref: Refere
   if (backendChoice !== 'auto') assert.equal(backend, backendChoice, `asked for ${backendChoice}, the page runs ${backend}`);
   t = lap(`${tag}: page + backend + model`, t);
 
+  // The method list is the library's registry: every method `cameras explain --method` accepts.
+  const { METHODS: REGISTRY } = await import('../../src/methods/index.js');
+  const offered = await page.$$eval('#method-list input[type="checkbox"]', (bs) => bs.map((b) => b.id.replace(/^m-/, '')));
+  assert.deepEqual([...offered].sort(), Object.keys(REGISTRY).sort(), 'the page offers the registry\'s methods');
+
   if (withBadInput) {
     // A file that is not an image gets a message, not a crash.
     await page.setInputFiles('#image-input', path.join(ROOT, 'package.json'));

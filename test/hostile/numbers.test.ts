@@ -3,6 +3,7 @@
  * gradient is zero: a defined all-zero map, never NaN. A model whose output is not a class vector:
  * a clear error. Non-finite activations: never NaN in the CLI's output files.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/core/tf.js';
@@ -13,6 +14,7 @@ import { cameras } from '../../src/methods/cameras.js';
 import { gradcam } from '../../src/methods/gradcam.js';
 import type { SaliencyResult } from '../../src/methods/types.js';
 import { loadModel } from '../../src/node/load-model.js';
+import { loadModelFromFiles } from '../../src/browser/files-model.js';
 import { toyModel } from '../../src/testing/toy-model.js';
 import { cleanupTemp, tempDir } from '../../src/testing/cli.js';
 import { saveModel, tinyLayersModel, writeModelFolder, type TinyModelOptions } from '../../src/testing/layers-models.js';
@@ -91,6 +93,16 @@ describe('a model whose output is not a class vector', () => {
     seg.dispose();
     const before = tf.memory().numTensors;
     await expect(loadModel(dir)).rejects.toThrow(/output has shape \[\?, \?, \?, 3\], not a class vector \[batch, classes\]/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('the browser loader refuses it the same way (one factory for both, issue 17)', async () => {
+    const seg = tinyLayersModel({ fourDOutput: true });
+    const dir = writeModelFolder(path.join(tempDir(), 'seg-browser'), await saveModel(seg));
+    seg.dispose();
+    const files = fs.readdirSync(dir).map((n) => new File([fs.readFileSync(path.join(dir, n))], n));
+    const before = tf.memory().numTensors;
+    await expect(loadModelFromFiles(files)).rejects.toThrow(/output has shape \[\?, \?, \?, 3\], not a class vector \[batch, classes\]/);
     expect(tf.memory().numTensors).toBe(before);
   });
 

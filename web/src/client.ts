@@ -1,5 +1,5 @@
 /** The page's side of the worker protocol: one promise per request, progress by callback. */
-import type { BackendReport, ExplainReport, ModelReport, Request, Response } from './protocol.js';
+import type { BackendReport, ExplainReport, MethodName, ModelReport, Request, Response } from './protocol.js';
 import type { Prediction } from '../../src/browser/index.js';
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; progress?: (done: number, total: number, message: string) => void };
@@ -48,6 +48,11 @@ export class WorkerClient {
 
   load(body: Body<'load'>, progress?: Pending['progress']): Promise<ModelReport> {
     return this.call('load', body, progress);
+  }
+
+  /** The names of every method in the library's registry, in its order. */
+  methods(): Promise<MethodName[]> {
+    return this.call('methods', {});
   }
 
   predict(body: Body<'predict'>): Promise<Prediction[]> {

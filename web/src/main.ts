@@ -3,150 +3,18 @@
  * models, methods) runs in the worker; this thread only decodes images, draws and downloads.
  */
 import { WorkerClient } from './client.js';
-import { canvasPng, download, drawOverlay, drawRgb } from './draw.js';
-import type { BackendChoice, ExplainReport, MethodName, ModelReport, ModelSource } from './protocol.js';
+import { drawRgb } from './draw.js';
+import { FIXED_METHODS, title } from './methods.js';
+import { clearNotice, notice } from './notices.js';
+import { $, params, state, ui } from './page.js';
+import { addPanel, clearResults, describe, panel, panelOf, redraw, seconds, setPanel } from './panels.js';
+import { applyPreset, readSizes } from './schedule.js';
+import type { BackendChoice, MethodName, ModelSource } from './protocol.js';
 import { DEFAULT_MAX_SIDE, UnsupportedImageError, bitmapToRgb, decodeImageFile, limitSize, type DecodedImage } from '../../src/browser/image.js';
-import type { Prediction } from '../../src/browser/predict.js';
-import { COLORMAP_NAMES, formatNames, isColormapName, type ColormapName, type Rgb8Image } from '../../src/image/index.js';
-import { AUTHORS_SIZES, PAPER_SCHEDULE, scheduleSizes } from '../../src/core/schedule.js';
-import { encodeNpy } from '../../src/image/npy.js';
+import { formatNames } from '../../src/image/index.js';
 import { generateScene } from '../../src/scenes/index.js';
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el as T;
-};
-
-const METHODS: readonly MethodName[] = ['gradcam', 'cameras'];
-const METHOD_TITLE: Record<MethodName, string> = { cameras: 'CAMERAS', gradcam: 'Grad-CAM' };
-/** Schedules above this shorter side would need gigabytes in a browser tab. */
-const MAX_SIZE = 2048;
-
-const params = new URLSearchParams(location.search);
-const ui = {
-  backendBadge: $('backend'),
-  backendNotes: $('backend-notes'),
-  backendSelect: $<HTMLSelectElement>('backend-select'),
-  drop: $('drop'),
-  imageInput: $<HTMLInputElement>('image-input'),
-  cameraBtn: $<HTMLButtonElement>('camera-btn'),
-  sceneBtn: $<HTMLButtonElement>('scene-btn'),
-  camera: $('camera'),
-  video: $<HTMLVideoElement>('video'),
-  snap: $<HTMLButtonElement>('snap'),
-  cameraStop: $<HTMLButtonElement>('camera-stop'),
-  modelSelect: $<HTMLSelectElement>('model-select'),
-  scenesOption: $<HTMLOptionElement>('scenes-option'),
-  filesRow: $('files-row'),
-  modelFiles: $<HTMLInputElement>('model-files'),
-  modelStatus: $('model-status'),
-  mirror: $<HTMLInputElement>('mirror'),
-  allowPublic: $<HTMLInputElement>('allow-public'),
-  top5: $('top5'),
-  mCameras: $<HTMLInputElement>('m-cameras'),
-  mGradcam: $<HTMLInputElement>('m-gradcam'),
-  preset: $<HTMLSelectElement>('schedule-preset'),
-  sizes: $<HTMLInputElement>('sizes'),
-  layer: $<HTMLSelectElement>('layer'),
-  run: $<HTMLButtonElement>('run'),
-  progress: $('progress'),
-  notices: $('notices'),
-  opacity: $<HTMLInputElement>('opacity'),
-  opacityOut: $<HTMLOutputElement>('opacity-out'),
-  colormap: $<HTMLSelectElement>('colormap'),
-  imageCanvas: $<HTMLCanvasElement>('canvas-image'),
-  imagePanel: $('panel-image'),
-};
-
-const state: {
-  image?: Rgb8Image;
-  imageName: string;
-  model?: ModelReport;
-  modelGeneration: number;
-  predictions: Prediction[];
-  target?: number;
-  results: Partial<Record<MethodName, ExplainReport>>;
-  busy: boolean;
-  stream?: MediaStream;
-} = { imageName: 'image', modelGeneration: 0, predictions: [], results: {}, busy: false };
-
 const client = new WorkerClient((message) => notice('worker', 'error', `The computation worker stopped: ${message}. Reload the page.`));
-
-// ---------- notices ----------
-
-function notice(key: string, kind: 'info' | 'warn' | 'error', text: string): void {
-  ui.notices.querySelector(`[data-key="${key}"]`)?.remove();
-  const div = document.createElement('div');
-  div.className = `notice ${kind}`;
-  div.dataset.key = key;
-  const span = document.createElement('span');
-  span.textContent = text;
-  const close = Object.assign(document.createElement('button'), { type: 'button', textContent: '×', title: 'Dismiss' });
-  close.addEventListener('click', () => div.remove());
-  div.append(span, close);
-  ui.notices.append(div);
-}
-
-function clearNotice(key: string): void {
-  ui.notices.querySelector(`[data-key="${key}"]`)?.remove();
-}
-
-// ---------- panels ----------
-
-function panel(method: MethodName): HTMLElement {
-  return $(`panel-${method}`);
-}
-
-function setPanel(el: HTMLElement, stateName: 'empty' | 'running' | 'done' | 'error', meta = '', warnings: readonly string[] = []): void {
-  el.dataset.state = stateName;
-  const m = el.querySelector('.meta');
-  if (m) m.textContent = meta;
-  // Shown beside the map it qualifies (e.g. CAMERAS kept one size: no sharper than Grad-CAM).
-  const w = el.querySelector<HTMLElement>('.map-warning');
-  if (w) {
-    w.textContent = warnings.map((t) => `⚠ ${t}`).join('\n');
-    w.hidden = warnings.length === 0;
-  }
-}
-
-function alpha(): number {
-  return Number(ui.opacity.value) / 100;
-}
-
-function colormap(): ColormapName {
-  return isColormapName(ui.colormap.value) ? ui.colormap.value : 'jet';
-}
-
-function redraw(method: MethodName): void {
-  const r = state.results[method];
-  if (!r || !state.image) return;
-  drawOverlay($<HTMLCanvasElement>(`canvas-${method}`), state.image, r.map, colormap(), alpha());
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-function className(p: { index: number; label?: string }): string {
-  return p.label ? p.label.split(',')[0] : `class ${p.index}`;
-}
-
-function describe(r: ExplainReport): string {
-  const parts = [`${className(r.target)} (p = ${r.target.probability.toFixed(3)})`, `sizes ${r.sizesUsed.join(', ') || 'none'}`];
-  if (r.sizesRejected.length) parts.push(`rejected ${r.sizesRejected.join(', ')} (${r.accept === 'prediction' || r.accept === 'target' ? 'prediction changed' : `not in the ${r.accept}`})`);
-  parts.push(`${seconds(r.ms)} on ${r.backend}`);
-  if (r.layer) parts.push(`layer ${r.layer}`);
-  return parts.join(' · ');
-}
-
-function clearResults(): void {
-  state.results = {};
-  for (const m of METHODS) {
-    setPanel(panel(m), 'empty');
-    panel(m).removeAttribute('data-sizes-used');
-  }
-}
 
 // ---------- image ----------
 
@@ -375,51 +243,55 @@ async function refreshPredictions(): Promise<void> {
   updateRun();
 }
 
-// ---------- schedule ----------
-
-function presetSizes(preset: string, base: number): number[] | undefined {
-  if (preset === 'quick') return [base, base + 100, base + 200];
-  if (preset === 'authors') return AUTHORS_SIZES.map((s) => s - 224 + base);
-  if (preset === 'paper') return scheduleSizes(PAPER_SCHEDULE, base);
-  return undefined;
-}
-
-function applyPreset(): void {
-  const sizes = presetSizes(ui.preset.value, state.model?.inputSize ?? 224);
-  if (sizes) ui.sizes.value = sizes.join(', ');
-}
-
-/** The sizes typed in, checked by the library's own schedule rules; throws a readable message. */
-function readSizes(): number[] {
-  const tokens = ui.sizes.value.split(/[\s,;]+/).filter(Boolean);
-  if (tokens.length === 0) throw new Error('give at least one size, e.g. 224, 324, 424');
-  const sizes = tokens.map((t) => {
-    const n = Number(t);
-    if (!Number.isInteger(n)) throw new Error(`"${t}" is not a whole number of pixels`);
-    return n;
-  });
-  const out = scheduleSizes({ sizes }, state.model?.inputSize ?? 224);
-  const big = out.filter((s) => s > MAX_SIZE);
-  if (big.length) throw new Error(`sizes above ${MAX_SIZE} px (${big.join(', ')}) need more memory than a browser tab has`);
-  return out;
-}
-
-ui.preset.addEventListener('change', applyPreset);
-ui.sizes.addEventListener('input', () => {
-  ui.preset.value = 'custom';
-});
-
 // ---------- running ----------
 
+/** The tick box of a method in the method list (`m-NAME`). */
+function methodBox(method: MethodName): HTMLInputElement | null {
+  return document.getElementById(`m-${method}`) as HTMLInputElement | null;
+}
+
 function selectedMethods(): MethodName[] {
-  return METHODS.filter((m) => (m === 'cameras' ? ui.mCameras.checked : ui.mGradcam.checked));
+  return state.methods.filter((m) => methodBox(m)?.checked);
+}
+
+/** Ticking a method beyond the fixed two gives it a panel; unticking takes the panel and its map away. */
+function toggleMethod(method: MethodName): void {
+  if (!FIXED_METHODS.includes(method)) {
+    const p = panelOf(method);
+    if (methodBox(method)?.checked && !p) addPanel(method);
+    else if (!methodBox(method)?.checked && p) {
+      p.remove();
+      delete state.results[method];
+    }
+  }
+  updateRun();
 }
 
 function updateRun(): void {
   ui.run.disabled = state.busy || !state.image || !state.model || state.target === undefined || selectedMethods().length === 0;
 }
-ui.mCameras.addEventListener('change', updateRun);
-ui.mGradcam.addEventListener('change', updateRun);
+for (const m of FIXED_METHODS) methodBox(m)?.addEventListener('change', () => toggleMethod(m));
+
+/**
+ * Completes the method list from the library's registry, asked of the worker (the page does not
+ * load the methods' code itself): every method the CLI's `explain --method` accepts, unticked.
+ */
+async function listMethods(): Promise<void> {
+  try {
+    const names = await client.methods();
+    state.methods = [...FIXED_METHODS.filter((m) => names.includes(m)), ...names.filter((m) => !FIXED_METHODS.includes(m))];
+    for (const m of state.methods) {
+      if (methodBox(m)) continue;
+      const box = Object.assign(document.createElement('input'), { type: 'checkbox', id: `m-${m}` });
+      box.addEventListener('change', () => toggleMethod(m));
+      const label = Object.assign(document.createElement('label'), { className: 'check' });
+      label.append(box, ` ${title(m)}`);
+      ui.methodList.append(label);
+    }
+  } catch (e) {
+    notice('methods', 'error', `The method list could not be read from the library: ${(e as Error).message}`);
+  }
+}
 
 /** The progress bar inside a method's panel, updated after every forward pass. */
 function progressIn(method: MethodName): { set(done: number, total: number, message: string): void; finish(): void } {
@@ -476,7 +348,7 @@ async function run(): Promise<void> {
         p.dataset.ms = String(Math.round(r.ms));
         if (r.leakedTensors !== 0) console.warn(`${method} left ${r.leakedTensors} tensors behind`);
         item.finish();
-        summary.push(`${METHOD_TITLE[method]} ${seconds(r.ms)}`);
+        summary.push(`${title(method)} ${seconds(r.ms)}`);
         ui.progress.textContent = `Done: ${summary.join(' · ')}`;
         if (method === 'cameras' && r.sizesUsed.length === 0) {
           notice('cameras', 'warn', 'CAMERAS: the prediction changed at every size, so no size entered the map (it is blank). Try fewer or smaller sizes.');
@@ -484,7 +356,7 @@ async function run(): Promise<void> {
       } catch (e) {
         setPanel(p, 'error', `failed: ${(e as Error).message}`);
         item.finish();
-        notice(`run-${method}`, 'error', `${METHOD_TITLE[method]} failed: ${(e as Error).message}`);
+        notice(`run-${method}`, 'error', `${title(method)} failed: ${(e as Error).message}`);
       }
     }
   } finally {
@@ -495,26 +367,6 @@ async function run(): Promise<void> {
 }
 ui.run.addEventListener('click', () => void run());
 
-// ---------- display settings and downloads ----------
-
-ui.colormap.replaceChildren(...COLORMAP_NAMES.map((n) => Object.assign(document.createElement('option'), { value: n, textContent: n })));
-ui.opacity.addEventListener('input', () => {
-  ui.opacityOut.value = `${ui.opacity.value}%`;
-  METHODS.forEach(redraw);
-});
-ui.colormap.addEventListener('change', () => METHODS.forEach(redraw));
-
-for (const method of METHODS) {
-  panel(method).addEventListener('click', async (e) => {
-    const kind = (e.target as HTMLElement).closest('button')?.dataset.download;
-    const r = state.results[method];
-    if (!kind || !r) return;
-    const stem = `${state.imageName}.${method}`;
-    if (kind === 'png') download(await canvasPng($<HTMLCanvasElement>(`canvas-${method}`)), `${stem}.png`);
-    else download(encodeNpy(kind === 'raw' ? r.raw : r.map, [r.height, r.width]), kind === 'raw' ? `${stem}.raw.npy` : `${stem}.npy`);
-  });
-}
-
 // ---------- start ----------
 
 async function start(): Promise<void> {
@@ -524,7 +376,7 @@ async function start(): Promise<void> {
   const model = params.get('model');
   if (model && [...ui.modelSelect.options].some((o) => o.value === model)) ui.modelSelect.value = model;
   applyPreset();
-  await Promise.all([probeScenes(), startBackend()]);
+  await Promise.all([probeScenes(), startBackend(), listMethods()]);
   await loadModel(currentSource());
 }
 

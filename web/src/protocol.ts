@@ -6,8 +6,11 @@ import type { TargetInfo } from '../../src/methods/index.js';
 /** Backends the page offers; `auto` tries WebGPU, then WebGL (float32 only), then WebAssembly. */
 export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
-/** Methods the page runs. */
-export type MethodName = 'cameras' | 'gradcam';
+/**
+ * A method's name in the library's registry (`METHODS` in `src/methods/index.ts`), as the CLI spells
+ * it. A string, not a union: the worker's `methods` answer is the list, and `explain` refuses others.
+ */
+export type MethodName = string;
 
 /** Where a model comes from. */
 export type ModelSource =
@@ -19,6 +22,7 @@ export type ModelSource =
 export type Request =
   | { id: number; type: 'init'; backend: BackendChoice; threads?: number }
   | { id: number; type: 'load'; source: ModelSource }
+  | { id: number; type: 'methods' }
   | { id: number; type: 'predict'; image: Rgb8Image }
   | { id: number; type: 'explain'; image: Rgb8Image; method: MethodName; target: number; sizes: number[]; layer?: string };
 
@@ -69,6 +73,6 @@ export interface ExplainReport {
 
 /** Answers and progress events from the worker. */
 export type Response =
-  | { id: number; type: 'ok'; value: BackendReport | ModelReport | Prediction[] | ExplainReport }
+  | { id: number; type: 'ok'; value: BackendReport | ModelReport | Prediction[] | ExplainReport | MethodName[] }
   | { id: number; type: 'error'; message: string }
   | { id: number; type: 'progress'; done: number; total: number; message: string };

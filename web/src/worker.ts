@@ -4,7 +4,7 @@
  */
 import * as tf from '../../src/core/tf.js';
 import type { ModelAdapter } from '../../src/core/types.js';
-import { cameras, gradcam, type SaliencyResult } from '../../src/methods/index.js';
+import { METHODS, getMethod, type SaliencyResult } from '../../src/methods/index.js';
 import { loadModelFromFiles, loadModelFromUrl, loadZooModel, topPredictions } from '../../src/browser/index.js';
 import { startBackend } from './backend.js';
 import type { ExplainReport, ModelReport, ModelSource, Request, Response } from './protocol.js';
@@ -72,6 +72,10 @@ async function handle(req: Request): Promise<void> {
       case 'load':
         post({ id: req.id, type: 'ok', value: await load(req.source, req.id) });
         return;
+      case 'methods':
+        // The library's registry, so the page offers every method the CLI has.
+        post({ id: req.id, type: 'ok', value: Object.keys(METHODS) });
+        return;
       case 'predict': {
         if (!model) throw new Error('no model loaded');
         post({ id: req.id, type: 'ok', value: await topPredictions(model, req.image, { k: 5 }) });
@@ -81,9 +85,11 @@ async function handle(req: Request): Promise<void> {
         if (!model) throw new Error('no model loaded');
         const before = tf.memory().numTensors;
         const onProgress = (done: number, total: number, message: string): void => post({ id: req.id, type: 'progress', done, total, message });
-        const common = { target: req.target, layer: req.layer, onProgress };
-        const r =
-          req.method === 'cameras' ? await cameras(model, req.image, { ...common, sizes: req.sizes }) : await gradcam(model, req.image, common);
+        // Every method takes the same options and ignores those it does not use (the CLI's explain
+        // passes them the same way), so the page needs no per-method branch.
+        const method = getMethod(req.method);
+        const options = { target: req.target, layer: req.layer, sizes: req.sizes, onProgress };
+        const r = await method(model, req.image, options);
         const out = report(r, req.method, tf.memory().numTensors - before);
         post({ id: req.id, type: 'ok', value: out }, [out.map.buffer, out.raw.buffer]);
         return;

@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { centerPoint, scorePoint } from '../metrics/pointing-game.js';
-import { PointingGameTally } from '../metrics/pointing-tally.js';
-import { availableImages, loadAnnotations } from '../node/annotations.js';
-import { readRunFile, type RunRecord } from '../node/run-store.js';
-import { describeShared, sharedPath } from '../testing/shared.js';
+import { centerPoint, scorePoint } from '../../metrics/pointing-game.js';
+import { PointingGameTally } from '../../metrics/pointing-tally.js';
+import { availableImages, loadAnnotations } from '../../node/annotations.js';
+import { readRunFile, type RunRecord } from '../../node/run-store.js';
+import { describeShared, sharedPath } from '../../testing/shared.js';
 
 const VOC = sharedPath('data/voc07');
 const describeVoc = describeShared('data/voc07', 'models/mobilenet_v1_0.25_224');

@@ -3,10 +3,10 @@
  * class names are matched to the model's labels (exactly, or through a class map), and for VOC
  * with an ImageNet classifier through the approximate {@link VOC_TO_IMAGENET} map.
  */
-import type { ClassMap } from '../metrics/class-targets.js';
-import { matchClasses } from '../metrics/class-targets.js';
-import { VOC_TO_IMAGENET } from '../metrics/voc-imagenet.js';
-import type { AnnotationSet } from '../node/annotations.js';
+import type { ClassMap } from '../../metrics/class-targets.js';
+import { matchClasses } from '../../metrics/class-targets.js';
+import { VOC_TO_IMAGENET } from '../../metrics/voc-imagenet.js';
+import type { AnnotationSet } from '../../node/annotations.js';
 
 /** Candidate labels per data-set class, and how they were found (for a note on stderr). */
 export interface ClassCandidates {

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRunFile, type RunRecord } from '../node/run-store.js';
+import { readRunFile, type RunRecord } from '../../node/run-store.js';
 
 const BIN = path.resolve('bin/cameras.js');
 const METHODS = 'cameras,gradcam,center';

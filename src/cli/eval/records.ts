@@ -2,11 +2,11 @@
  * The records `cameras eval` stores (one JSONL line per image and method) and the summary built
  * from them, the same for a run, a resumed run and a merge of shards.
  */
-import type { PointingOutcome, PointingResult } from '../metrics/pointing-game.js';
-import { PointingGameTally } from '../metrics/pointing-tally.js';
-import type { MetricSummary } from '../metrics/summary.js';
-import { makeSummary, MeanTally, pointingResults } from '../metrics/summary.js';
-import type { RunRecord } from '../node/run-store.js';
+import type { PointingOutcome, PointingResult } from '../../metrics/pointing-game.js';
+import { PointingGameTally } from '../../metrics/pointing-tally.js';
+import type { MetricSummary } from '../../metrics/summary.js';
+import { makeSummary, MeanTally, pointingResults } from '../../metrics/summary.js';
+import type { RunRecord } from '../../node/run-store.js';
 
 /** The data-set metrics `cameras eval` runs. */
 export const EVAL_METRICS = ['pointing-game', 'density', 'insertion-deletion'] as const;

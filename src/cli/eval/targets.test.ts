@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { VOC_TO_IMAGENET } from '../metrics/voc-imagenet.js';
-import { VOC_CLASSES } from '../metrics/voc-classes.js';
-import type { AnnotationSet } from '../node/annotations.js';
-import { classCandidates, imagenetOffset } from './eval-targets.js';
+import { VOC_TO_IMAGENET } from '../../metrics/voc-imagenet.js';
+import { VOC_CLASSES } from '../../metrics/voc-classes.js';
+import type { AnnotationSet } from '../../node/annotations.js';
+import { classCandidates, imagenetOffset } from './targets.js';
 
 const standard = ['tench, Tinca tinca', ...Array.from({ length: 999 }, (_, i) => `label ${i + 1}`)];
 const tf1001 = ['background', ...standard];

@@ -5,22 +5,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { getMethod } from '../methods/index.js';
-import type { MetricSummary } from '../metrics/summary.js';
-import { summaryJson, summaryMarkdown } from '../metrics/summary.js';
-import { loadClassMap } from '../node/annotations.js';
-import { writeFileAtomic } from '../node/atomic-write.js';
-import { DEFAULT_MAX_PIXELS } from '../node/image-io.js';
-import type { Shard } from '../node/run-store.js';
-import { mergeRuns, readRunFile } from '../node/run-store.js';
-import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, sizesOption, startBackend, type ModelCliOptions } from './common.js';
-import type { EvalMetric, EvalSummary } from './eval-records.js';
-import { checkRecords, EVAL_METRICS, summarizeRecords } from './eval-records.js';
-import { resultsFile, runEvaluation, type EvalMethodOptions } from './eval-run.js';
-import { registerEvalScenes } from './eval-scenes.js';
+import type { MetricSummary } from '../../metrics/summary.js';
+import { summaryJson, summaryMarkdown } from '../../metrics/summary.js';
+import { loadClassMap } from '../../node/annotations.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
+import { DEFAULT_MAX_PIXELS } from '../../node/image-io.js';
+import type { Shard } from '../../node/run-store.js';
+import { mergeRuns, readRunFile } from '../../node/run-store.js';
+import { CliError, acceptOption, addMapOptions, addModelLoadOptions, intOption, modelFromOptions, note, oneLine, parseMethodOptions, parseMethods, sizesOption, startBackend, type ModelCliOptions } from '../common.js';
+import type { EvalMetric, EvalSummary } from './records.js';
+import { checkRecords, EVAL_METRICS, summarizeRecords } from './records.js';
+import { resultsFile, runEvaluation, type EvalMethodOptions } from './run.js';
+import { registerEvalScenes } from './scenes.js';
 import type { ResolvedShard, ShardWorker } from './shard.js';
 import { checkMergeTarget, checkSameSettings, describeShard, mergeShardFolder, resolveShard, startShardWorker } from './shard.js';
-import { checkOutDir, prepareOutDir } from './outputs.js';
+import { checkOutDir, prepareOutDir } from '../outputs.js';
 
 interface EvalCliOptions extends ModelCliOptions {
   images: string;
@@ -52,45 +51,6 @@ const METRIC_HELP: Record<EvalMetric, string> = {
   density: 'positive and negative map density ρ⁺/ρ⁻ (CAMERAS §4.2)',
   'insertion-deletion': 'insertion and deletion AUC (RISE protocol), at the base input size',
 };
-
-/** Parses `--methods`: known method names or `center`, no repeats. */
-export function parseMethods(value: string): string[] {
-  const methods = value.split(',').map((m) => m.trim()).filter(Boolean);
-  if (methods.length === 0) throw new CliError('--methods: give at least one method', 2);
-  for (const m of methods) {
-    try {
-      getMethod(m);
-    } catch (e) {
-      throw new CliError(`--methods: ${oneLine(e)}`, 2);
-    }
-  }
-  if (new Set(methods).size !== methods.length) throw new CliError('--methods: a method is listed twice', 2);
-  return methods;
-}
-
-/**
- * Parses `--method-options`: inline JSON or a JSON file, `{METHOD: {option: value}}` with known
- * method names. The values go to the method as they are (the method validates them).
- */
-export function parseMethodOptions(value: string): Record<string, Record<string, unknown>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(value.trim().startsWith('{') ? value : fs.readFileSync(value, 'utf8'));
-  } catch (e) {
-    throw new CliError(`--method-options: ${oneLine(e)}`, 2);
-  }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new CliError('--method-options: expected {"method": {options}}', 2);
-  for (const [m, v] of Object.entries(json)) {
-    try {
-      getMethod(m);
-    } catch (e) {
-      throw new CliError(`--method-options: ${oneLine(e)}`, 2);
-    }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new CliError(`--method-options: options of "${m}" must be an object`, 2);
-    if ('target' in v) throw new CliError(`--method-options: "${m}".target is chosen by the evaluation`, 2);
-  }
-  return json as Record<string, Record<string, unknown>>;
-}
 
 /** Summary file paths: `summary.{json,md}`, or `summary-shard-k-of-n.*` for a shard. */
 export function summaryFiles(out: string, shard?: Shard): { json: string; md: string } {

@@ -10,13 +10,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../node/atomic-write.js';
-import type { LockOptions } from '../node/file-lock.js';
-import { acquireLock } from '../node/file-lock.js';
-import type { RunRecord, Shard } from '../node/run-store.js';
-import { parseShard, readRunFile } from '../node/run-store.js';
-import { recordKey } from './eval-records.js';
-import type { EvalPlan } from './eval-run.js';
+import { writeFileAtomic } from '../../node/atomic-write.js';
+import type { LockOptions } from '../../node/file-lock.js';
+import { acquireLock } from '../../node/file-lock.js';
+import type { RunRecord, Shard } from '../../node/run-store.js';
+import { parseShard, readRunFile } from '../../node/run-store.js';
+import { recordKey } from './records.js';
+import type { EvalPlan } from './run.js';
 
 /** Where a shard came from: `--shard k/n`, a Kubernetes Indexed Job, a Slurm job array. */
 export type ShardSource = 'manual' | 'kubernetes' | 'slurm';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { recordKey } from './eval-records.js';
+import { recordKey } from './records.js';
 import type { ShardPlan } from './shard.js';
 import { checkMergeTarget, checkSameSettings, finishManifest, manifestFile, resolveShard, scanShardFolder, shardReport, startManifest } from './shard.js';
 

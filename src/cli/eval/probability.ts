@@ -3,12 +3,12 @@
  * each preprocessed exactly like the base-size pass of a saliency method (normalised at full
  * resolution, then resized so that the shorter side is the base size), in batches.
  */
-import * as tf from '../core/tf.js';
-import type { ModelAdapter, RgbImage } from '../core/types.js';
-import { imageToTensor, normalizeInput } from '../core/preprocess.js';
-import { resizeImage } from '../core/resize.js';
-import { scaledShape } from '../core/schedule.js';
-import type { ProbabilityFn } from '../metrics/pixels.js';
+import * as tf from '../../core/tf.js';
+import type { ModelAdapter, RgbImage } from '../../core/types.js';
+import { imageToTensor, normalizeInput } from '../../core/preprocess.js';
+import { resizeImage } from '../../core/resize.js';
+import { scaledShape } from '../../core/schedule.js';
+import type { ProbabilityFn } from '../../metrics/pixels.js';
 
 /** How images are brought to the model: the session options that matter for the base pass. */
 export interface ScorerOptions {

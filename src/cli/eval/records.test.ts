@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { PointingGameTally } from '../metrics/pointing-tally.js';
-import type { PointingOutcome } from '../metrics/pointing-game.js';
-import type { EvalRecord } from './eval-records.js';
-import { checkRecords, recordKey, summarizeRecords } from './eval-records.js';
-import { summaryMarkdown } from '../metrics/summary.js';
+import { PointingGameTally } from '../../metrics/pointing-tally.js';
+import type { PointingOutcome } from '../../metrics/pointing-game.js';
+import type { EvalRecord } from './records.js';
+import { checkRecords, recordKey, summarizeRecords } from './records.js';
+import { summaryMarkdown } from '../../metrics/summary.js';
 
 function pg(image: string, method: string, entries: [number, string, PointingOutcome, PointingOutcome][]): EvalRecord {
   return {

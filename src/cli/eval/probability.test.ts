@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as tf from '../core/tf.js';
-import type { ModelAdapter, RgbImage } from '../core/types.js';
-import { gradcam } from '../methods/gradcam.js';
-import { initBackend } from '../node/backend.js';
-import { readImage } from '../node/image-io.js';
-import { loadModel } from '../node/load-model.js';
-import { toyModel } from '../testing/toy-model.js';
-import { ModelScorer } from './eval-probability.js';
-import { describeShared, sharedPath } from '../testing/shared.js';
+import * as tf from '../../core/tf.js';
+import type { ModelAdapter, RgbImage } from '../../core/types.js';
+import { gradcam } from '../../methods/gradcam.js';
+import { initBackend } from '../../node/backend.js';
+import { readImage } from '../../node/image-io.js';
+import { loadModel } from '../../node/load-model.js';
+import { toyModel } from '../../testing/toy-model.js';
+import { ModelScorer } from './probability.js';
+import { describeShared, sharedPath } from '../../testing/shared.js';
 
 describeShared('models/mobilenet_v1_0.25_224', 'data/voc07/000456.jpg')('ModelScorer on MobileNet', () => {
   let model: ModelAdapter;

@@ -6,35 +6,35 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '../core/tf.js';
-import type { ModelAdapter, RgbImage } from '../core/types.js';
-import { imageToTensor } from '../core/preprocess.js';
-import { resizeImage } from '../core/resize.js';
-import { argmax } from '../core/target.js';
-import { getMethod } from '../methods/index.js';
-import { acceptPolicyOf } from '../methods/cameras.js';
-import type { AcceptPolicy } from '../core/accept.js';
-import type { SessionOptions } from '../core/session.js';
-import type { ClassMap } from '../metrics/class-targets.js';
-import { bestCandidate } from '../metrics/class-targets.js';
-import { mapDensity } from '../metrics/density.js';
-import type { ClassTruth } from '../metrics/pointing-game.js';
-import { centerPoint, pointingSplits, scoreMap, scorePoint } from '../metrics/pointing-game.js';
-import { resizeMapBilinear } from '../metrics/resize-map.js';
-import type { AnnotatedImage, AnnotationSet } from '../node/annotations.js';
-import { availableImages, loadAnnotations } from '../node/annotations.js';
-import { readImage } from '../node/image-io.js';
-import type { ProgressStream } from '../node/progress.js';
-import { Progress } from '../node/progress.js';
-import type { Shard } from '../node/run-store.js';
-import { RunStore, shardItems } from '../node/run-store.js';
-import { batchedInsertionDeletion, type BatchedCurveOptions } from '../metrics/insertion-deletion.js';
-import { ModelScorer } from './eval-probability.js';
-import type { EvalEntry, EvalMetric, EvalRecord, EvalSummary } from './eval-records.js';
-import { checkRecords, recordKey, summarizeRecords } from './eval-records.js';
-import { classCandidates } from './eval-targets.js';
-import { READABLE_FORMATS } from '../image/formats.js';
-import { modelSlug } from './outputs.js';
+import * as tf from '../../core/tf.js';
+import type { ModelAdapter, RgbImage } from '../../core/types.js';
+import { imageToTensor } from '../../core/preprocess.js';
+import { resizeImage } from '../../core/resize.js';
+import { argmax } from '../../core/target.js';
+import { getMethod } from '../../methods/index.js';
+import { acceptPolicyOf } from '../../methods/cameras.js';
+import type { AcceptPolicy } from '../../core/accept.js';
+import type { SessionOptions } from '../../core/session.js';
+import type { ClassMap } from '../../metrics/class-targets.js';
+import { bestCandidate } from '../../metrics/class-targets.js';
+import { mapDensity } from '../../metrics/density.js';
+import type { ClassTruth } from '../../metrics/pointing-game.js';
+import { centerPoint, pointingSplits, scoreMap, scorePoint } from '../../metrics/pointing-game.js';
+import { resizeMapBilinear } from '../../metrics/resize-map.js';
+import type { AnnotatedImage, AnnotationSet } from '../../node/annotations.js';
+import { availableImages, loadAnnotations } from '../../node/annotations.js';
+import { readImage } from '../../node/image-io.js';
+import type { ProgressStream } from '../../node/progress.js';
+import { Progress } from '../../node/progress.js';
+import type { Shard } from '../../node/run-store.js';
+import { RunStore, shardItems } from '../../node/run-store.js';
+import { batchedInsertionDeletion, type BatchedCurveOptions } from '../../metrics/insertion-deletion.js';
+import { ModelScorer } from './probability.js';
+import type { EvalEntry, EvalMetric, EvalRecord, EvalSummary } from './records.js';
+import { checkRecords, recordKey, summarizeRecords } from './records.js';
+import { classCandidates } from './targets.js';
+import { READABLE_FORMATS } from '../../image/formats.js';
+import { modelSlug } from '../outputs.js';
 
 /**
  * The trivial baseline of Table 1. In the pointing game it is TorchRay's exact point
@@ -122,7 +122,7 @@ interface EvalImage {
   readonly annotation?: AnnotatedImage;
 }
 
-export { modelSlug } from './outputs.js';
+export { modelSlug } from '../outputs.js';
 
 /** `OUT/<metric>-<model>[-shard-k-of-n].jsonl`. */
 export function resultsFile(out: string, metric: EvalMetric, model: string, shard?: Shard): string {
