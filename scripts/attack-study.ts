@@ -8,7 +8,8 @@
  *        [--images DIR] [--out out/attack-study]
  *
  * Variants are named in {@link VARIANTS}. Per-image records go to `OUT/<model>.jsonl`, appended as
- * they finish (a rerun skips image × variant pairs already there); the summary per variant (fooling
+ * they finish (a rerun skips image × variant pairs already there; `--summary-only` summarises the
+ * images every variant has finished, without attacking); the summary per variant (fooling
  * rates, norms and reductions with 95 % bootstrap intervals) goes to `OUT/<model>.summary.json` and
  * stdout as a Markdown table.
  */
@@ -105,7 +106,10 @@ for (const [i, file] of files.entries()) {
 }
 model.dispose();
 
-const wanted = new Set(summaryOnly ? rows.map((r) => r.image) : files);
+// Summary-only (e.g. of a run stopped early): the images every requested variant has finished, so
+// all variants are compared on the same images.
+const complete = (f: string) => names.every((v) => rows.some((r) => r.image === f && r.variant === v));
+const wanted = new Set(summaryOnly ? [...new Set(rows.map((r) => r.image))].filter(complete) : files);
 const summary: Record<string, unknown> = {};
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 console.log('| variant | n | fooled plain | fooled focused | both | L2 plain | L2 focused | L2 reduction % [95 % CI] | L∞ reduction % |');
