@@ -39,7 +39,7 @@ const VARIANTS: Record<string, Variant> = {
   S50: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 20, beta: 50, minConfidence: 0 },
   S20: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 20, beta: 20, minConfidence: 0 },
   S5: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 20, beta: 5, minConfidence: 0 },
-  // The library's default: L∞ sign steps, first top-1 hit.
+  // The library's default protocol (L∞ sign steps, first top-1 hit) with 60 steps instead of 100.
   A: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 60, beta: 50, minConfidence: 0 },
   // Same, run to the paper's "99.99 % fooling confidence".
   B: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 60, beta: 50, minConfidence: 0.9999 },
