@@ -44,6 +44,23 @@ describe('PGD', () => {
     model.dispose();
   });
 
+  it('with minConfidence keeps stepping until the target is that probable', async () => {
+    const size = 4;
+    const u = Float32Array.from({ length: size * size * 3 }, (_, i) => (i % 2 ? -1 : 1));
+    const model = twoClass(u, 0.5, size);
+    // Margin after k steps: 48k/255 − 0.5; p(target) = σ(margin) ≥ 0.9 needs margin ≥ ln 9: k = 15.
+    const r = await pgd(model, grayImage(size, size), { epsilon: 16, stepSize: 1, steps: 100, target: 1, minConfidence: 0.9 });
+    expect(r.fooled).toBe(true);
+    expect(r.steps).toBe(15);
+    expect(r.probability).toBeGreaterThanOrEqual(0.9);
+    // Top-1 reached but not the confidence: not fooled.
+    const short = await pgd(model, grayImage(size, size), { epsilon: 16, stepSize: 1, steps: 10, target: 1, minConfidence: 0.9 });
+    expect(short.predicted).toBe(1);
+    expect(short.fooled).toBe(false);
+    await expect(pgd(model, grayImage(size, size), { epsilon: 1, stepSize: 1, steps: 1, target: 1, minConfidence: 1 })).rejects.toThrow(/minConfidence/);
+    model.dispose();
+  });
+
   it('keeps pixels in range and confines the perturbation to a mask', async () => {
     const size = 4;
     const u = new Float32Array(size * size * 3).fill(1);
@@ -110,6 +127,33 @@ describe('focused attack (Eq. 4)', () => {
     expect(s.foolingRate).toEqual({ plain: 1, focused: 0.5 });
     expect(s.reductionPercent.l2).toBeCloseTo(100 * (1 - rec.focused.l2 / rec.plain.l2), 9);
     model.dispose();
+  });
+
+  it('summarises with counts and paired bootstrap intervals', () => {
+    const side = (fooled: boolean, l2: number, linf: number) => ({ fooled, steps: 1, predicted: 1, probability: 1, l2, linf, massOutside: 0 });
+    // Every image: focused L2 = half of plain's, so every resample's reduction is exactly 50 %.
+    const recs = [1, 2, 3, 4, 6].map((v) => ({ width: 1, height: 1, clean: 0, target: 1, plain: side(true, v, 0.1), focused: side(true, v / 2, 0.1 * (v % 2 ? 1 : 0.5)) }));
+    recs.push({ ...recs[0]!, plain: side(false, 9, 1) });
+    const s = summarizeFocusedAttack(recs);
+    expect(s.images).toBe(6);
+    expect(s.fooled).toEqual({ plain: 5, focused: 6 });
+    expect(s.both).toBe(5);
+    expect(s.plain.l2).toBeCloseTo(16 / 5, 12);
+    expect(s.reductionPercent.l2).toBeCloseTo(50, 12);
+    expect(s.intervals.reductionPercent.l2[0]).toBeCloseTo(50, 9);
+    expect(s.intervals.reductionPercent.l2[1]).toBeCloseTo(50, 9);
+    // Norms vary across images: a real interval around the mean, inside the data's range.
+    const [lo, hi] = s.intervals.plain.l2;
+    expect(lo).toBeLessThan(s.plain.l2);
+    expect(hi).toBeGreaterThan(s.plain.l2);
+    expect(lo).toBeGreaterThanOrEqual(1);
+    expect(hi).toBeLessThanOrEqual(6);
+    // L∞ halves on 3 of 5 images (the even ones): 1 − 3.5/5 = 30 %, strictly inside its interval.
+    expect(s.reductionPercent.linf).toBeCloseTo(30, 9);
+    expect(s.intervals.reductionPercent.linf[0]).toBeLessThan(30);
+    expect(s.intervals.reductionPercent.linf[1]).toBeGreaterThan(30);
+    const none = summarizeFocusedAttack([]);
+    expect(none.intervals.reductionPercent.l2.every(Number.isNaN)).toBe(true);
   });
 
   it('measures mass outside on a hand example', () => {

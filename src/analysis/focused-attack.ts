@@ -1,7 +1,8 @@
 import type { ModelAdapter, RgbImage } from '../core/types.js';
 import type { ExplainOptions, SaliencyMethod } from '../methods/types.js';
 import { argmax } from '../core/target.js';
-import { classify, pgd, workingImage, type PgdResult } from './pgd.js';
+import { BOOTSTRAP_SEED, meanInterval, seededUniform, type Interval } from '../metrics/bootstrap.js';
+import { classify, pgd, workingImage, type PgdNorm, type PgdResult } from './pgd.js';
 
 /** Defaults of the focused attack (the paper's supplement with its values is not available). */
 export const FOCUSED_ATTACK_DEFAULTS = Object.freeze({
@@ -25,6 +26,10 @@ export interface FocusedAttackOptions {
   stepSize?: number;
   steps?: number;
   beta?: number;
+  /** Step rule and threat model (default `linf`: sign steps, ε per entry). */
+  norm?: PgdNorm;
+  /** Probability the target must reach to count as fooled (default 0: first top-1 hit). */
+  minConfidence?: number;
   /** Shorter side of the attacked image (default the model's input size). */
   size?: number;
 }
@@ -77,7 +82,7 @@ export async function focusedAttack(model: ModelAdapter, image: RgbImage, option
   for (let i = 1; i < clean.logits.length; i++) if (clean.logits[i] < clean.logits[least]) least = i;
   const map = await options.method(model, work, { ...options.methodOptions, target: argmax(clean.logits) });
   const psi = map.map;
-  const common = { epsilon: o.epsilon, stepSize: o.stepSize, steps: o.steps, target: least };
+  const common = { epsilon: o.epsilon, stepSize: o.stepSize, steps: o.steps, target: least, norm: options.norm, minConfidence: options.minConfidence };
   const plain = await pgd(model, work, { ...common, beta: 0 });
   const focused = await pgd(model, work, { ...common, beta: o.beta, saliency: psi });
   return { width: work.width, height: work.height, clean: clean.predicted, target: least, plain: outcome(plain, psi), focused: outcome(focused, psi) };
@@ -85,7 +90,10 @@ export async function focusedAttack(model: ModelAdapter, image: RgbImage, option
 
 /** Mean norms over the images both attacks fooled, and the focused attack's reduction. */
 export interface FocusedAttackSummary {
+  /** Images attacked: the denominator of the fooling rates. */
   readonly images: number;
+  /** Images each attack fooled (the numerators of the fooling rates). */
+  readonly fooled: { plain: number; focused: number };
   readonly foolingRate: { plain: number; focused: number };
   /** Images fooled by both: the norms below are means over these, at the same fooling rate. */
   readonly both: number;
@@ -93,6 +101,36 @@ export interface FocusedAttackSummary {
   readonly focused: { l2: number; linf: number; massOutside: number; steps: number };
   /** 100·(1 − focused/plain) of the mean norms. */
   readonly reductionPercent: { l2: number; linf: number };
+  /**
+   * 95 % percentile bootstrap intervals (1,000 resamples, seeded) over the `both` images: of each
+   * mean norm, and of the reduction, resampling the images in pairs (plain and focused norms of an
+   * image stay together, so the interval reflects the paired comparison).
+   */
+  readonly intervals: {
+    plain: { l2: Interval; linf: Interval };
+    focused: { l2: Interval; linf: Interval };
+    reductionPercent: { l2: Interval; linf: Interval };
+  };
+}
+
+/** Percentile interval of 100·(1 − Σb/Σa) under a paired bootstrap of the indices. */
+function reductionInterval(a: readonly number[], b: readonly number[], resamples = 1000, level = 0.95): Interval {
+  if (a.length === 0) return [Number.NaN, Number.NaN];
+  const draw = seededUniform(BOOTSTRAP_SEED);
+  const stats: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    let sa = 0;
+    let sb = 0;
+    for (let i = 0; i < a.length; i++) {
+      const j = Math.floor(draw() * a.length);
+      sa += a[j]!;
+      sb += b[j]!;
+    }
+    stats.push(100 * (1 - sb / sa));
+  }
+  stats.sort((x, y) => x - y);
+  const at = (q: number) => stats[Math.min(stats.length - 1, Math.max(0, Math.floor(q * stats.length)))]!;
+  return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
 }
 
 /** Summarises {@link FocusedAttackRecord}s (norms compared on the images both attacks fooled). */
@@ -108,12 +146,20 @@ export function summarizeFocusedAttack(records: readonly FocusedAttackRecord[]):
   const plain = side('plain');
   const focused = side('focused');
   const n = records.length;
+  const fooled = { plain: records.filter((r) => r.plain.fooled).length, focused: records.filter((r) => r.focused.fooled).length };
+  const norms = (k: 'plain' | 'focused', m: 'l2' | 'linf') => both.map((r) => r[k][m]);
   return {
     images: n,
-    foolingRate: { plain: n ? records.filter((r) => r.plain.fooled).length / n : Number.NaN, focused: n ? records.filter((r) => r.focused.fooled).length / n : Number.NaN },
+    fooled,
+    foolingRate: { plain: n ? fooled.plain / n : Number.NaN, focused: n ? fooled.focused / n : Number.NaN },
     both: both.length,
     plain,
     focused,
     reductionPercent: { l2: 100 * (1 - focused.l2 / plain.l2), linf: 100 * (1 - focused.linf / plain.linf) },
+    intervals: {
+      plain: { l2: meanInterval(norms('plain', 'l2')), linf: meanInterval(norms('plain', 'linf')) },
+      focused: { l2: meanInterval(norms('focused', 'l2')), linf: meanInterval(norms('focused', 'linf')) },
+      reductionPercent: { l2: reductionInterval(norms('plain', 'l2'), norms('focused', 'l2')), linf: reductionInterval(norms('plain', 'linf'), norms('focused', 'linf')) },
+    },
   };
 }

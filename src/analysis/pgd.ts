@@ -37,6 +37,12 @@ export interface PgdOptions {
   mask?: ArrayLike<number>;
   /** Stop at the first iterate that fools the model (default true). */
   stopWhenFooled?: boolean;
+  /**
+   * Targeted attacks only: an iterate counts as fooling when the target is predicted with at least
+   * this softmax probability (default 0: any top-1 hit). The paper's §6 keeps "99.99 % fooling
+   * confidence", i.e. 0.9999; stopping at the first top-1 hit instead leaves the target barely ahead.
+   */
+  minConfidence?: number;
 }
 
 /** What {@link pgd} returns. */
@@ -85,7 +91,8 @@ export function perturbationNorms(p: ArrayLike<number>): { l2: number; linf: num
  * `model.predictDifferentiable` (input gradients only).
  */
 export async function pgd(model: ModelAdapter, image: RgbImage, options: PgdOptions): Promise<PgdResult> {
-  const { epsilon, stepSize, steps, target, source, beta = 0, stopWhenFooled = true, norm = 'linf' } = options;
+  const { epsilon, stepSize, steps, target, source, beta = 0, stopWhenFooled = true, norm = 'linf', minConfidence = 0 } = options;
+  if (!(minConfidence >= 0 && minConfidence < 1)) throw new RangeError(`minConfidence must be in [0, 1), got ${minConfidence}`);
   if (norm !== 'linf' && norm !== 'l2') throw new RangeError(`norm must be linf or l2, got ${String(norm)}`);
   if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new RangeError(`epsilon must be a finite number ≥ 0, got ${epsilon}`);
   if (!(stepSize > 0) || !Number.isFinite(stepSize)) throw new RangeError(`stepSize must be a positive number, got ${stepSize}`);
@@ -133,7 +140,7 @@ export async function pgd(model: ModelAdapter, image: RgbImage, options: PgdOpti
     const grad = tf.grad((p: tf.Tensor) => loss(p as tf.Tensor4D, state));
     let p = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
     keep.push(p);
-    const isFooled = (pred: number) => (target !== undefined ? pred === target : pred !== source);
+    const isFooled = (pred: number, prob: number) => (target !== undefined ? pred === target && prob >= minConfidence : pred !== source);
     let taken = 0;
     let predicted = -1;
     let probability = 0;
@@ -151,7 +158,7 @@ export async function pgd(model: ModelAdapter, image: RgbImage, options: PgdOpti
       state.logits = undefined;
       predicted = argmax(logits);
       probability = softmax(logits)[predicted];
-      if ((stopWhenFooled && isFooled(predicted)) || taken >= steps) {
+      if ((stopWhenFooled && isFooled(predicted, probability)) || taken >= steps) {
         g?.dispose();
         break;
       }
@@ -177,7 +184,7 @@ export async function pgd(model: ModelAdapter, image: RgbImage, options: PgdOpti
       taken++;
     }
     const perturbation = (await p.data()) as Float32Array;
-    return { perturbation: Float32Array.from(perturbation), fooled: isFooled(predicted), steps: taken, predicted, probability, ...perturbationNorms(perturbation) };
+    return { perturbation: Float32Array.from(perturbation), fooled: isFooled(predicted, probability), steps: taken, predicted, probability, ...perturbationNorms(perturbation) };
   } finally {
     tf.dispose(keep);
   }

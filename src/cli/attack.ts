@@ -15,6 +15,8 @@ interface AttackCliOptions extends ModelCliOptions {
   step: string;
   steps: string;
   beta: string;
+  norm: string;
+  minConfidence: string;
   out?: string;
   json?: boolean;
   limit?: string;
@@ -45,6 +47,8 @@ export function registerAttack(program: Command): void {
     .option('--step <v>', 'PGD step α on the 0..255 scale', String(FOCUSED_ATTACK_DEFAULTS.stepSize))
     .option('--steps <n>', 'maximum PGD iterations (stops once fooled)', String(FOCUSED_ATTACK_DEFAULTS.steps))
     .option('--beta <v>', 'weight β of the saliency penalty', String(FOCUSED_ATTACK_DEFAULTS.beta))
+    .option('--norm <linf|l2>', 'step rule: linf (sign steps, ε per entry) or l2 (gradient steps, ε = ‖p‖₂ on the 0..255 scale)', 'linf')
+    .option('--min-confidence <p>', 'probability the target must reach to count as fooled (0: first top-1 hit; the paper: 0.9999)', '0')
     .option('-o, --out <dir>', 'also write attack.jsonl (per image) and attack-summary.json here')
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--limit <n>', 'use at most n images')
@@ -60,6 +64,10 @@ export function registerAttack(program: Command): void {
     const stepSize = positive(o.step, '--step');
     const beta = positive(o.beta, '--beta', true);
     const steps = intOption(o.steps, '--steps')!;
+    if (o.norm !== 'linf' && o.norm !== 'l2') throw new CliError(`--norm must be linf or l2, got "${o.norm}"`, 2);
+    const norm = o.norm;
+    const minConfidence = positive(o.minConfidence, '--min-confidence', true);
+    if (minConfidence >= 1) throw new CliError(`--min-confidence must be below 1, got "${o.minConfidence}"`, 2);
     const sizes = sizesOption(o.sizes);
     const files = expandImages(o.images, intOption(o.limit, '--limit'));
     const outFiles = o.out ? { records: path.join(o.out, 'attack.jsonl'), summary: path.join(o.out, 'attack-summary.json') } : undefined;
@@ -76,7 +84,7 @@ export function registerAttack(program: Command): void {
         const t0 = performance.now();
         let r: FocusedAttackRecord;
         try {
-          r = await focusedAttack(model, image, { method, methodOptions: sizes ? { sizes } : {}, epsilon, stepSize, steps, beta });
+          r = await focusedAttack(model, image, { method, methodOptions: sizes ? { sizes } : {}, epsilon, stepSize, steps, beta, norm, minConfidence });
         } catch (e) {
           throw new CliError(`${file}: ${oneLine(e)}`);
         }
@@ -90,7 +98,7 @@ export function registerAttack(program: Command): void {
       model.dispose();
     }
     const s = summarizeFocusedAttack(records);
-    const summary = { attack: 'focused-pgd', model: model.name, method: o.method, protocol: { epsilon, stepSize, steps, beta, scale: '0..255', norms: '[0,1] pixel scale', size: model.inputSize }, ...s };
+    const summary = { attack: 'focused-pgd', model: model.name, method: o.method, protocol: { epsilon, stepSize, steps, beta, norm, minConfidence, sizes: sizes ?? 'default', scale: '0..255', norms: '[0,1] pixel scale', size: model.inputSize }, ...s };
     const text = JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
     if (o.out && outFiles) {
       prepareOutDir(o.out);
@@ -99,10 +107,14 @@ export function registerAttack(program: Command): void {
     }
     if (o.json) process.stdout.write(`${text}\n`);
     else {
+      const ci = (x: readonly [number, number], f: (v: number) => string) => `[${f(x[0])}, ${f(x[1])}]`;
+      const l2 = (v: number) => v.toFixed(3);
+      const linf = (v: number) => (v * 255).toFixed(2);
+      const pct = (v: number) => v.toFixed(1);
       process.stdout.write(
-        `fooling rate: plain ${s.foolingRate.plain.toFixed(2)}, focused ${s.foolingRate.focused.toFixed(2)}; over the ${s.both} images both fooled: ` +
-          `L2 ${s.plain.l2.toFixed(3)} → ${s.focused.l2.toFixed(3)} (${s.reductionPercent.l2.toFixed(1)}% less), ` +
-          `L∞ ${(s.plain.linf * 255).toFixed(2)} → ${(s.focused.linf * 255).toFixed(2)}/255 (${s.reductionPercent.linf.toFixed(1)}% less)\n`,
+        `fooling rate: plain ${s.fooled.plain}/${s.images}, focused ${s.fooled.focused}/${s.images}; over the ${s.both} images both fooled (95 % bootstrap intervals): ` +
+          `L2 ${l2(s.plain.l2)} ${ci(s.intervals.plain.l2, l2)} → ${l2(s.focused.l2)} ${ci(s.intervals.focused.l2, l2)} (${pct(s.reductionPercent.l2)}% less ${ci(s.intervals.reductionPercent.l2, pct)}), ` +
+          `L∞ ${linf(s.plain.linf)} → ${linf(s.focused.linf)}/255 (${pct(s.reductionPercent.linf)}% less ${ci(s.intervals.reductionPercent.linf, pct)})\n`,
       );
     }
   });

@@ -159,3 +159,39 @@ describeShared('data/photos/chelsea.png')('cameras sanity / attack usage errors'
     expect(eps.stderr).toMatch(/--epsilon must be a positive number/);
   });
 });
+
+describeShared('data/photos/chelsea.png', 'models/mobilenet_v1_0.25_224')('cameras attack --json', () => {
+  it('prints fooling rates, reductions and their intervals with the counts behind them', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'attack-'));
+    fs.copyFileSync(CAT, path.join(dir, 'a.png'));
+    await sharp(CAT).flop().resize(256).jpeg().toFile(path.join(dir, 'b.jpg'));
+    // Two images, two CAMERAS sizes and a 6-step budget keep this to seconds.
+    const r = await cameras(['attack', '--images', dir, '--model', 'mobilenet_v1_0.25_224', '--sizes', '224,324', '--steps', '6', '--step', '2', '--json', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.images).toBe(2);
+    expect(s.protocol).toMatchObject({ epsilon: 16, stepSize: 2, steps: 6, beta: 50, norm: 'linf', minConfidence: 0, sizes: [224, 324] });
+    for (const k of ['plain', 'focused'] as const) {
+      expect(Number.isInteger(s.fooled[k])).toBe(true);
+      expect(s.foolingRate[k]).toBeCloseTo(s.fooled[k] / 2, 12);
+    }
+    // Sign steps of 2/255 from zero: plain PGD on MobileNet flips the least-likely class within 6 steps.
+    expect(s.fooled.plain).toBe(2);
+    expect(s.both).toBeLessThanOrEqual(Math.min(s.fooled.plain, s.fooled.focused));
+    if (s.both > 0) {
+      expect(s.reductionPercent.l2).toBeCloseTo(100 * (1 - s.focused.l2 / s.plain.l2), 9);
+      for (const [lo, hi] of [s.intervals.plain.l2, s.intervals.focused.l2, s.intervals.reductionPercent.l2, s.intervals.reductionPercent.linf]) expect(lo).toBeLessThanOrEqual(hi);
+      expect(s.intervals.plain.l2[0]).toBeLessThanOrEqual(s.plain.l2);
+      expect(s.intervals.plain.l2[1]).toBeGreaterThanOrEqual(s.plain.l2);
+    } else expect(s.intervals.reductionPercent.l2).toEqual([null, null]);
+  }, 120_000);
+
+  it('refuses a confidence of 1 and an unknown norm', async () => {
+    const c = await cameras(['attack', '--images', CAT, '--min-confidence', '1']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toMatch(/--min-confidence must be below 1/);
+    const n = await cameras(['attack', '--images', CAT, '--norm', 'l1']);
+    expect(n.code).toBe(2);
+    expect(n.stderr).toMatch(/--norm must be linf or l2/);
+  });
+});
