@@ -36,6 +36,84 @@ function isDefaultDomain(domain: string): boolean {
   return domain === '' || domain === 'ai.onnx';
 }
 
+type GraphProto = NonNullable<ReturnType<typeof decodeModel>['graph']>;
+type NodeProto = NonNullable<GraphProto['node']>[number];
+
+/** The single image input (logical NCHW dims, `null` where symbolic) and the first output. */
+function imageIo(graph: GraphProto, statics: ReadonlyMap<string, ConstValue>): { inputName: string; inputDims: (number | null)[]; outputName: string } {
+  const realInputs = (graph.input ?? []).filter((i) => !statics.has(i.name ?? ''));
+  if (realInputs.length !== 1) {
+    throw new Error(`the ONNX graph has ${realInputs.length} inputs (${realInputs.map((i) => i.name).join(', ')}): only single-input image classifiers are supported`);
+  }
+  const inputName = realInputs[0].name ?? '';
+  const dims = realInputs[0].type?.tensorType?.shape?.dim ?? [];
+  const inputDims = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNum(d.dimValue) > 0 ? toNum(d.dimValue) : null));
+  if (inputDims.length !== 4) throw new Error(`the ONNX input "${inputName}" has rank ${inputDims.length}: expected an NCHW image tensor`);
+  if ((graph.output ?? []).length < 1) throw new Error('the ONNX graph has no output');
+  return { inputName, inputDims, outputName: graph.output![0].name ?? '' };
+}
+
+/**
+ * The nodes in topological order, stable with respect to the file (exporters append shared Identity
+ * nodes at the end), with decoded attributes; throws on a cycle.
+ */
+function sortedNodes(protos: readonly NodeProto[]): OnnxNode[] {
+  const producedBy = new Map<string, number>();
+  protos.forEach((proto, i) => (proto.output ?? []).forEach((o) => o && producedBy.set(o, i)));
+  const order: number[] = [];
+  const state = new Uint8Array(protos.length);
+  const visit = (start: number): void => {
+    const stack: [number, number][] = [[start, 0]];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [i, k] = top;
+      if (k === 0) {
+        if (state[i] === 2) {
+          stack.pop();
+          continue;
+        }
+        state[i] = 1;
+      }
+      const ins = protos[i].input ?? [];
+      if (k < ins.length) {
+        top[1]++;
+        const p = producedBy.get(ins[k]);
+        if (p !== undefined && state[p] === 0) stack.push([p, 0]);
+        else if (p !== undefined && state[p] === 1) throw new Error(`the ONNX graph has a cycle through "${ins[k]}"`);
+        continue;
+      }
+      state[i] = 2;
+      order.push(i);
+      stack.pop();
+    }
+  };
+  for (let i = 0; i < protos.length; i++) if (state[i] === 0) visit(i);
+  return order.map((src, index) => {
+    const p = protos[src];
+    const name = p.name ?? '';
+    return {
+      name,
+      opType: p.opType ?? '',
+      domain: p.domain ?? '',
+      inputs: [...(p.input ?? [])],
+      outputs: [...(p.output ?? [])],
+      attrs: decodeAttributes(p.attribute ?? [], name),
+      index,
+    };
+  });
+}
+
+/** Refuses a model whose output needs an op this importer does not implement, naming op and node. */
+function checkOps(nodes: readonly OnnxNode[], needed: readonly number[]): void {
+  for (const i of needed) {
+    const n = nodes[i];
+    if (!isDefaultDomain(n.domain) || !(n.opType in OPS)) {
+      const op = isDefaultDomain(n.domain) ? n.opType : `${n.domain}.${n.opType}`;
+      throw new Error(`unsupported ONNX op "${op}" in node ${nodeLabel(n)}`);
+    }
+  }
+}
+
 /** A loaded ONNX graph. Owns TF.js tensors: call {@link OnnxGraph.dispose}. */
 export class OnnxGraph {
   /** Nodes in topological order (`index` is the position here). */
@@ -76,78 +154,28 @@ export class OnnxGraph {
 
     const statics = new Map<string, ConstValue>();
     for (const init of graph.initializer ?? []) statics.set(init.name ?? '', tensorFromProto(init));
-    const realInputs = (graph.input ?? []).filter((i) => !statics.has(i.name ?? ''));
-    if (realInputs.length !== 1) {
-      throw new Error(`the ONNX graph has ${realInputs.length} inputs (${realInputs.map((i) => i.name).join(', ')}): only single-input image classifiers are supported`);
-    }
-    this.inputName = realInputs[0].name ?? '';
-    const dims = realInputs[0].type?.tensorType?.shape?.dim ?? [];
-    this.inputDims = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNum(d.dimValue) > 0 ? toNum(d.dimValue) : null));
-    if (this.inputDims.length !== 4) throw new Error(`the ONNX input "${this.inputName}" has rank ${this.inputDims.length}: expected an NCHW image tensor`);
-    if ((graph.output ?? []).length < 1) throw new Error('the ONNX graph has no output');
-    this.outputName = graph.output![0].name ?? '';
-
-    const raw = (graph.node ?? []).map((n, i) => ({ proto: n, i }));
-    const producedBy = new Map<string, number>();
-    raw.forEach(({ proto }, i) => (proto.output ?? []).forEach((o) => o && producedBy.set(o, i)));
-    // Topological order, stable with respect to the file (exporters append shared Identity nodes at the end).
-    const order: number[] = [];
-    const state = new Uint8Array(raw.length);
-    const visit = (start: number): void => {
-      const stack: [number, number][] = [[start, 0]];
-      while (stack.length) {
-        const top = stack[stack.length - 1];
-        const [i, k] = top;
-        if (k === 0) {
-          if (state[i] === 2) {
-            stack.pop();
-            continue;
-          }
-          state[i] = 1;
-        }
-        const ins = raw[i].proto.input ?? [];
-        if (k < ins.length) {
-          top[1]++;
-          const p = producedBy.get(ins[k]);
-          if (p !== undefined && state[p] === 0) stack.push([p, 0]);
-          else if (p !== undefined && state[p] === 1) throw new Error(`the ONNX graph has a cycle through "${ins[k]}"`);
-          continue;
-        }
-        state[i] = 2;
-        order.push(i);
-        stack.pop();
-      }
-    };
-    for (let i = 0; i < raw.length; i++) if (state[i] === 0) visit(i);
-
-    this.nodes = order.map((src, index) => {
-      const p = raw[src].proto;
-      const name = p.name ?? '';
-      return {
-        name,
-        opType: p.opType ?? '',
-        domain: p.domain ?? '',
-        inputs: [...(p.input ?? [])],
-        outputs: [...(p.output ?? [])],
-        attrs: decodeAttributes(p.attribute ?? [], name),
-        index,
-      };
-    });
+    ({ inputName: this.inputName, inputDims: this.inputDims, outputName: this.outputName } = imageIo(graph, statics));
+    this.nodes = sortedNodes(graph.node ?? []);
     const producer = new Map<string, number>();
     for (const n of this.nodes) for (const o of n.outputs) if (o) producer.set(o, n.index);
     this.producer = producer;
     this.statics = statics;
 
     const needed = this.ancestors([this.outputName], new Set());
-    for (const i of needed) {
-      const n = this.nodes[i];
-      if (!isDefaultDomain(n.domain) || !(n.opType in OPS)) {
-        const op = isDefaultDomain(n.domain) ? n.opType : `${n.domain}.${n.opType}`;
-        throw new Error(`unsupported ONNX op "${op}" in node ${nodeLabel(n)}`);
-      }
-    }
+    checkOps(this.nodes, needed);
+    this.folded = this.foldConstants(needed, statics);
 
-    // Constant folding: everything computable from initializers alone.
+    if (options.lazyWeights) return;
+    try {
+      for (const i of needed) this.materialize(i);
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /** Evaluates every node computable from initializers alone, adding its outputs to `statics`. */
+  private foldConstants(needed: readonly number[], statics: Map<string, ConstValue>): Set<number> {
     const folded = new Set<number>();
     for (const i of needed) {
       const n = this.nodes[i];
@@ -157,15 +185,7 @@ export class OnnxGraph {
         folded.add(i);
       }
     }
-    this.folded = folded;
-
-    if (options.lazyWeights) return;
-    try {
-      for (const i of needed) this.materialize(i);
-    } catch (e) {
-      this.dispose();
-      throw e;
-    }
+    return folded;
   }
 
   /** Creates the TF.js weights of `nodes` now (with lazy weights), e.g. a tail about to be used. */
