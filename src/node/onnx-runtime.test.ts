@@ -126,7 +126,7 @@ describeShared('fixtures/onnx')('onnxruntime head models', () => {
   });
 });
 
-describe('TF.js weights of an onnxruntime model', () => {
+describeShared('fixtures/onnx')('TF.js weights of an onnxruntime model', () => {
   it('hold only the tail until a method needs the whole TF.js model', async () => {
     const bytes = new Uint8Array(fs.readFileSync(path.join(FIXTURES, 'resnet18.onnx')));
     const x = input224();

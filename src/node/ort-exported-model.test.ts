@@ -18,6 +18,7 @@ import { pearson } from '../metrics/similarity.js';
 import { randomizable } from '../analysis/randomize.js';
 import { layersToOnnx } from '../models/onnx-export/layers.js';
 import { useWasmBackend } from '../testing/fixtures.js';
+import { describeShared } from '../testing/shared.js';
 import { readImage } from './image-io.js';
 import { loadModel } from './load-model.js';
 
@@ -38,7 +39,8 @@ function argmax(v: ArrayLike<number>): number {
   return k;
 }
 
-describe.each(['scenes', 'darknet_tiny', 'mobilenet_v1_0.25_224', 'mobilenet_v2_1.0_224'])('%s on onnxruntime-node', (name) => {
+// The zoo models come from the shared mirror, the photos from the shared data: skipped without them.
+for (const name of ['scenes', 'darknet_tiny', 'mobilenet_v1_0.25_224', 'mobilenet_v2_1.0_224']) describeShared('data/photos', ...(name === 'scenes' ? [] : [`models/${name}`]))(`${name} on onnxruntime-node`, () => {
   let fast: ModelAdapter;
   let slow: ModelAdapter;
   beforeAll(async () => {
