@@ -40,7 +40,12 @@ function argmax(v: ArrayLike<number>): number {
 }
 
 // The zoo models come from the shared mirror, the photos from the shared data: skipped without them.
-for (const name of ['scenes', 'darknet_tiny', 'mobilenet_v1_0.25_224', 'mobilenet_v2_1.0_224']) describeShared('data/photos', ...(name === 'scenes' ? [] : [`models/${name}`]))(`${name} on onnxruntime-node`, () => {
+const MIRRORED: Record<string, string> = {
+  darknet_tiny: 'models/darknet_tiny',
+  'mobilenet_v1_0.25_224': 'models/mobilenet_v1_0.25_224',
+  'mobilenet_v2_1.0_224': 'models/tflite/mobilenet_v2_1.0_224_quant.tflite',
+};
+for (const name of ['scenes', 'darknet_tiny', 'mobilenet_v1_0.25_224', 'mobilenet_v2_1.0_224']) describeShared('data/photos', ...(MIRRORED[name] ? [MIRRORED[name]] : []))(`${name} on onnxruntime-node`, () => {
   let fast: ModelAdapter;
   let slow: ModelAdapter;
   beforeAll(async () => {
