@@ -264,21 +264,22 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
         const useTop1 = o.metric !== 'pointing-game' && targets.length === 0;
         const shape = scorer.baseShape(height, width);
         let small: RgbImage | undefined;
-        const maps = new Map<string, Float32Array>();
-        // Sizes each CAMERAS map kept, stored with its entry so that summaries can say how multi-scale it was.
-        const sizesKept = new Map<string, number>();
-        const mapFor = async (method: string, target: number): Promise<Float32Array> => {
+        // Each map with the number of sizes it kept (methods with an acceptance policy: CAMERAS),
+        // stored with its entry so that summaries can say how multi-scale the maps were.
+        const maps = new Map<string, { map: Float32Array; sizesUsed?: number }>();
+        const computeMap = async (method: string, target: number) => {
           const k = `${method}/${target}`;
           const cached = maps.get(k);
           if (cached) return cached;
           const r = await getMethod(method)(o.model, image, { ...o.methodOptions, ...o.perMethod?.[method], target });
           const map = r.width === width && r.height === height ? r.map : resizeMapBilinear(r.map, r.height, r.width, height, width);
-          maps.set(k, map);
-          if (r.accept !== undefined) sizesKept.set(k, r.sizesUsed.length);
-          return map;
+          const entry = { map, ...(r.accept !== undefined ? { sizesUsed: r.sizesUsed.length } : {}) };
+          maps.set(k, entry);
+          return entry;
         };
+        const mapFor = async (method: string, target: number): Promise<Float32Array> => (await computeMap(method, target)).map;
         const sizesOf = (method: string, target: number) => {
-          const n = sizesKept.get(`${method}/${target}`);
+          const n = maps.get(`${method}/${target}`)?.sizesUsed;
           return n === undefined ? {} : { sizesUsed: n };
         };
         for (const method of todo) {
