@@ -27,8 +27,10 @@ export function findLabel(name: string, labels: readonly string[]): number {
 
 /**
  * Model label indices standing for each data-set class, in the data set's class order. A class is
- * resolved through `classMap` when it has an entry there, otherwise by exact name against
- * `labels`; an unmatched class gets an empty list (the caller skips it and says so).
+ * resolved through `classMap` when it has an entry there; otherwise class i is label i when the
+ * data set's class list is the model's label list, else the class's one label by name (whole name,
+ * or its first synonym: see {@link matchByName}). An unmatched or ambiguous class gets an empty list
+ * (the caller skips it and says so).
  *
  * @throws RangeError for a class-map entry naming an unknown label or an index outside the labels.
  */
@@ -56,7 +58,10 @@ export function matchClasses(
       if (!classNames.includes(key)) throw new RangeError(`class map: "${key}" is not a class of the data set`);
     }
   }
-  return classNames.map((cls) => {
+  // A data set labelled with the model's own label list (ImageNet val, an ImageNet model in the
+  // standard order): class i is label i, repeated names included.
+  const identical = labels !== undefined && labels.length === classNames.length && labels.every((l, i) => l === classNames[i]);
+  return classNames.map((cls, ci) => {
     const entry = classMap?.[cls];
     if (entry !== undefined) {
       const list = Array.isArray(entry) ? entry : [entry as string | number];
@@ -64,9 +69,22 @@ export function matchClasses(
       return [...new Set(list.map((v) => resolve(v, cls)))];
     }
     if (!labels) return [];
-    const i = findLabel(cls, labels);
-    return i < 0 ? [] : [i];
+    return identical ? [ci] : matchByName(cls, labels);
   });
+}
+
+/**
+ * The one label a data-set class stands for, by name: the labels equal to the whole class name, or
+ * else those sharing its first synonym (`kit fox, Vulpes macrotis` → `kit fox`, how other label
+ * files abbreviate ImageNet's). Two or more candidates are ambiguous (ImageNet has two `crane`s and
+ * two `maillot`s): the class gets none rather than a guess.
+ */
+function matchByName(cls: string, labels: readonly string[]): number[] {
+  const exact = labels.flatMap((l, i) => (l.trim() === cls.trim() ? [i] : []));
+  if (exact.length > 0) return exact.length === 1 ? exact : [];
+  const first = synonyms(cls)[1] ?? cls.trim();
+  const shared = labels.flatMap((l, i) => (synonyms(l).includes(first) ? [i] : []));
+  return shared.length === 1 ? shared : [];
 }
 
 /**

@@ -119,7 +119,26 @@ describe('class matching', () => {
     expect(() => matchClasses(['cat'], labels, { cat: 'lion' })).toThrow(/lion/);
     expect(() => matchClasses(['cat'], labels, { cow: 1 })).toThrow(/not a class/);
     expect(bestCandidate([0.1, 0.5, 0.2, 0.5], [0, 3, 1])).toBe(3);
+    // By first synonym when the whole name is not a label; two labels of one name are ambiguous.
+    expect(matchClasses(['tabby, Felis catus', 'dog, Canis familiaris', 'crane'], labels)).toEqual([[0], [1], []]);
+    // The model's own label list: class i is label i, repeated names included.
+    expect(matchClasses(labels, labels)).toEqual([[0], [1], [2], [3], [4]]);
     expect(() => bestCandidate([1], [])).toThrow(RangeError);
+  });
+
+  itShared('models/labels/imagenet_1000_standard.json', 'models/labels/imagenet_1000_darknet_order.json')('maps ImageNet categories to Darknet\'s abbreviated labels, skipping only ambiguous or differently spelt names', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const read = async (f: string) => JSON.parse(await readFile(sharedPath(f), 'utf8')) as string[];
+    const standard = await read('models/labels/imagenet_1000_standard.json');
+    const darknet = await read('models/labels/imagenet_1000_darknet_order.json');
+    const m = matchClasses(standard, darknet);
+    const skipped = standard.filter((_, i) => m[i]!.length === 0);
+    // 'jelly fish' is spelt 'jellyfish' there: skipped too, not guessed.
+    expect(skipped.sort()).toEqual(['crane', 'crane', 'jelly fish', 'maillot', 'maillot, tank suit']);
+    expect(new Set(m.flat()).size).toBe(m.flat().length);
+    expect(darknet[m[standard.indexOf('kit fox, Vulpes macrotis')]![0]!]).toBe('kit fox');
+    expect(darknet[m[standard.indexOf('Cardigan, Cardigan Welsh corgi')]![0]!]).toBe('Cardigan');
+    expect(darknet[m[standard.indexOf('cardigan')]![0]!]).toBe('cardigan');
   });
 
   itShared('models/labels/imagenet_1000_standard.json')('maps every VOC class to ImageNet labels whose names fit', async () => {
