@@ -50,6 +50,11 @@ const VARIANTS: Record<string, Variant> = {
   // β sweep of B.
   B10: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 60, beta: 10, minConfidence: 0.9999 },
   B200: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 60, beta: 200, minConfidence: 0.9999 },
+  // L2 steps with first-hit stopping, ≤ 20 steps (the S-family budget): step length 0.5 or 1.0 in
+  // [0, 1] units, ε = 10 (never binding at these budgets).
+  L20: { norm: 'l2', epsilon: 2550, stepSize: 127.5, steps: 20, beta: 20, minConfidence: 0 },
+  L50: { norm: 'l2', epsilon: 2550, stepSize: 127.5, steps: 20, beta: 50, minConfidence: 0 },
+  L50x: { norm: 'l2', epsilon: 2550, stepSize: 255, steps: 20, beta: 50, minConfidence: 0 },
   // Larger sign step to 99.99 %.
   B2: { norm: 'linf', epsilon: 16, stepSize: 2, steps: 30, beta: 50, minConfidence: 0.9999 },
 };

@@ -10,7 +10,7 @@
  *
  * Usage: npx vite-node scripts/train-scenes.ts [--steps N] [--batch B] [--size S] [--lr LR]
  *        [--out DIR] [--eval N] [--init DIR --first-seed K] [--arch four-stage|five-stage]
- *        [--transfer DIR] [--scales 224,324,...]
+ *        [--transfer DIR] [--scales 224,324,...] [--freeze-bn]
  *        [--bench] [--check-grads]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -56,10 +56,16 @@ interface Args {
   scales: number[];
   /** Network of a fresh start (default `four-stage`, the committed model's). */
   arch: Arch;
+  /**
+   * Train with BatchNorm in inference mode: every size is normalised by the same (loaded) moving
+   * statistics, instead of each step's own batch statistics that multi-size steps blend into a
+   * mixture no single size has. Gamma and beta still learn.
+   */
+  freezeBatchNorm: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { steps: 1000, batch: 24, size: 160, out: 'models/scenes', evalN: 500, bench: false, checkGrads: false, lr: 2e-3, init: null, firstSeed: 1, transfer: null, scales: [], arch: 'four-stage' };
+  const a: Args = { steps: 1000, batch: 24, size: 160, out: 'models/scenes', evalN: 500, bench: false, checkGrads: false, lr: 2e-3, init: null, firstSeed: 1, transfer: null, scales: [], arch: 'four-stage', freezeBatchNorm: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -71,6 +77,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--lr') a.lr = Number(v), i++;
     else if (k === '--bench') a.bench = true;
     else if (k === '--check-grads') a.checkGrads = true;
+    else if (k === '--freeze-bn') a.freezeBatchNorm = true;
     else if (k === '--init') a.init = v, i++;
     else if (k === '--first-seed') a.firstSeed = Number(v), i++;
     else if (k === '--transfer') a.transfer = v, i++;
@@ -327,6 +334,27 @@ async function evaluate(model: tfl.LayersModel, n: number, size: number): Promis
   return correct / n;
 }
 
+/**
+ * One optimiser step with every layer in inference mode (`training: false`): BatchNorm normalises
+ * with its moving statistics and leaves them unchanged. Returns [loss, accuracy] of the batch.
+ */
+async function inferenceModeStep(model: tfl.LayersModel, optimizer: tf.Optimizer, xs: tf.Tensor4D, ys: tf.Tensor2D): Promise<[number, number]> {
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let acc: tf.Scalar | null = null;
+  const loss = optimizer.minimize(
+    () => {
+      const logits = model.apply(xs, { training: false }) as tf.Tensor2D;
+      acc = tf.keep(tf.mean(tf.equal(tf.argMax(logits, 1), tf.argMax(ys, 1)).toFloat()) as tf.Scalar);
+      return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+    },
+    true,
+    vars,
+  ) as tf.Scalar;
+  const out: [number, number] = [(await loss.data())[0], (await acc!.data())[0]];
+  tf.dispose([loss, acc!]);
+  return out;
+}
+
 /** Reads a saved `model.json` + weight files from disk (no tfjs-node). */
 function fileHandler(dir: string): tf.io.IOHandler {
   return {
@@ -466,7 +494,7 @@ async function main(): Promise<void> {
       for (const k of prof.kernels) by.set(k.name, (by.get(k.name) ?? 0) + (k.kernelTimeMs as number));
       console.log([...by].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, ms]) => `${n} ${ms.toFixed(0)}`).join(', '));
     }
-    const [loss, acc] = (await model.trainOnBatch(xs, ys)) as number[];
+    const [loss, acc] = args.freezeBatchNorm ? await inferenceModeStep(model, optimizer, xs, ys) : ((await model.trainOnBatch(xs, ys)) as number[]);
     tf.dispose([xs, ys]);
     lossAvg = step === 0 ? loss : 0.95 * lossAvg + 0.05 * loss;
     accAvg = step === 0 ? acc : 0.95 * accAvg + 0.05 * acc;
@@ -504,6 +532,7 @@ async function main(): Promise<void> {
       scenes: args.steps * args.batch,
       seeds: `${args.firstSeed}..${args.firstSeed + args.steps * args.batch - 1}`,
       initialisedFrom: args.init,
+      freezeBatchNorm: args.freezeBatchNorm,
       seconds: Math.round(trainSeconds),
     },
   };

@@ -1,5 +1,6 @@
 import type { ModelAdapter, RgbImage } from '../core/types.js';
 import type { ExplainOptions } from '../methods/types.js';
+import { meanInterval, type Interval } from '../metrics/bootstrap.js';
 import { saliencyOrder } from '../metrics/insertion-deletion.js';
 import { spearman } from '../metrics/similarity.js';
 import { createRng } from '../scenes/rng.js';
@@ -211,6 +212,24 @@ export interface AdversarialMethodSummary {
    * the unrestricted perturbation's rate (1 on flipped images), for both protocols.
    */
   readonly k: Readonly<Record<string, { top: RestrictedOutcome; random: RestrictedOutcome; dropTop: RestrictedOutcome; dropRandom: RestrictedOutcome }>>;
+  /**
+   * 95 % percentile bootstrap intervals over the flipped images (seeded, 1,000 resamples): of the
+   * mean Spearman correlation, of both drops, and of the paired per-image difference
+   * `dropTop − dropRandom` (how much more the map's top pixels matter than random ones; the check
+   * passes when this interval lies above 0).
+   */
+  readonly intervals: {
+    readonly spearman: Interval;
+    readonly k: Readonly<Record<string, { dropTop: RestrictedInterval; dropRandom: RestrictedInterval; topMinusRandom: RestrictedInterval }>>;
+  };
+  /** Flipped images behind the numbers (images whose Spearman value is finite for `spearman`). */
+  readonly n: { readonly spearman: number; readonly k: number };
+}
+
+/** A {@link RestrictedOutcome}'s two numbers as intervals. */
+export interface RestrictedInterval {
+  readonly transfer: Interval;
+  readonly reattack: Interval;
 }
 
 /** Summary of a run of {@link adversarialCheck}. */
@@ -245,7 +264,35 @@ export function summarizeAdversarialCheck(records: readonly AdversarialCheckReco
         dropRandom: { transfer: 1 - random.transfer, reattack: 1 - random.reattack },
       };
     }
-    methods[name] = { spearman: mean(ok.map((r) => r.methods[name]?.spearman ?? Number.NaN)), k };
+    const rho = ok.map((r) => r.methods[name]?.spearman ?? Number.NaN);
+    const kIntervals: Record<string, { dropTop: RestrictedInterval; dropRandom: RestrictedInterval; topMinusRandom: RestrictedInterval }> = {};
+    for (const key of ks) {
+      const drop = (which: 'transfer' | 'reattack', of: (r: AdversarialCheckRecord) => number | undefined) => {
+        const [lo, hi] = meanInterval(ok.map((r) => of(r) ?? Number.NaN));
+        return [1 - hi, 1 - lo] as const;
+      };
+      const both = (of: (r: AdversarialCheckRecord, which: 'transfer' | 'reattack') => number | undefined, asDrop: boolean): RestrictedInterval => ({
+        transfer: asDrop ? drop('transfer', (r) => of(r, 'transfer')) : meanInterval(ok.map((r) => of(r, 'transfer') ?? Number.NaN)),
+        reattack: asDrop ? drop('reattack', (r) => of(r, 'reattack')) : meanInterval(ok.map((r) => of(r, 'reattack') ?? Number.NaN)),
+      });
+      const top = (r: AdversarialCheckRecord, w: 'transfer' | 'reattack') => r.methods[name]?.top[key]?.[w];
+      kIntervals[key] = {
+        dropTop: both(top, true),
+        dropRandom: both((r, w) => r.random[key]?.[w], true),
+        // dropTop − dropRandom = random's fooling rate − top's, per image.
+        topMinusRandom: both((r, w) => {
+          const t = top(r, w);
+          const rnd = r.random[key]?.[w];
+          return t === undefined || rnd === undefined ? undefined : rnd - t;
+        }, false),
+      };
+    }
+    methods[name] = {
+      spearman: mean(rho),
+      k,
+      intervals: { spearman: meanInterval(rho), k: kIntervals },
+      n: { spearman: rho.filter(Number.isFinite).length, k: ok.length },
+    };
   }
   return { images: records.length, flipped: ok.length, meanEpsilon: mean(ok.map((r) => r.epsilon!)), methods };
 }

@@ -189,6 +189,24 @@ describe('adversarial sanity check', () => {
     expect(s.methods.oracle.k['10'].dropTop).toEqual({ transfer: 0, reattack: 0 });
     expect(s.methods.oracle.k['10'].dropRandom).toEqual({ transfer: 1, reattack: 1 });
     expect(s.methods.anti.k['10'].dropTop).toEqual({ transfer: 1, reattack: 1 });
+    // One flipped image: every interval is a point; the oracle's top pixels matter by 1 more than random.
+    expect(s.methods.oracle.n).toEqual({ spearman: 1, k: 1 });
+    expect(s.methods.oracle.intervals.k['10'].topMinusRandom).toEqual({ transfer: [-1, -1], reattack: [-1, -1] });
+    expect(s.methods.oracle.intervals.k['10'].dropRandom.reattack).toEqual([1, 1]);
+    expect(s.methods.anti.intervals.k['10'].topMinusRandom.reattack).toEqual([0, 0]);
+    // Four flipped images, the top restriction fooling on two of them: the drop's interval spans its
+    // mean 0.5 inside [0, 1], and the paired difference's interval is the same shifted by dropRandom.
+    const mixed = [0, 1, 0, 1].map((f) => ({ ...rec, methods: { ...rec.methods, oracle: { ...rec.methods.oracle, top: { ...rec.methods.oracle.top, '10': { transfer: f, reattack: f } } } } }));
+    const m = summarizeAdversarialCheck(mixed).methods.oracle;
+    expect(m.k['10'].dropTop.reattack).toBe(0.5);
+    const [lo, hi] = m.intervals.k['10'].dropTop.reattack;
+    expect(lo).toBeGreaterThanOrEqual(0);
+    expect(lo).toBeLessThan(0.5);
+    expect(hi).toBeGreaterThan(0.5);
+    expect(hi).toBeLessThanOrEqual(1);
+    const [dLo, dHi] = m.intervals.k['10'].topMinusRandom.reattack;
+    expect(dLo).toBeCloseTo(lo - 1, 9);
+    expect(dHi).toBeCloseTo(hi - 1, 9);
     // Same L1 budget (ε/k per pixel): the oracle still fools, the anti-map still cannot.
     const l1 = await adversarialCheck(model, grayImage(size, size), { methods: { oracle, anti }, norm: 'linf', epsilons: [1, 2, 4, 8], topK: [0.1] });
     expect(l1.methods.oracle.top['10'].reattack).toBe(1);

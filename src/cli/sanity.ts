@@ -250,8 +250,12 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
   if (o.json) process.stdout.write(`${JSON.stringify(jsonSafe(summary))}\n`);
   else {
     for (const [m, r] of Object.entries(s.methods)) {
-      const ks = Object.entries(r.k).map(([k, v]) => `top-${k}% drop ${v.dropTop.reattack.toFixed(2)} vs random ${v.dropRandom.reattack.toFixed(2)} (masked δ: ${v.dropTop.transfer.toFixed(2)} vs ${v.dropRandom.transfer.toFixed(2)})`);
-      process.stdout.write(`${m}: spearman ${r.spearman.toFixed(3)}; ${ks.join('; ')}\n`);
+      const iv = ([lo, hi]: readonly [number, number]) => `[${lo.toFixed(2)}, ${hi.toFixed(2)}]`;
+      const ks = Object.entries(r.k).map(([k, v]) => {
+        const d = r.intervals.k[k]!.topMinusRandom;
+        return `top-${k}% drop ${v.dropTop.reattack.toFixed(2)} vs random ${v.dropRandom.reattack.toFixed(2)}, difference ${iv(d.reattack)} (masked δ: ${v.dropTop.transfer.toFixed(2)} vs ${v.dropRandom.transfer.toFixed(2)}, ${iv(d.transfer)})`;
+      });
+      process.stdout.write(`${m} (n = ${r.n.k}): spearman ${r.spearman.toFixed(3)} ${iv(r.intervals.spearman)}; ${ks.join('; ')}\n`);
     }
   }
 }
