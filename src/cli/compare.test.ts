@@ -154,6 +154,13 @@ describeShared('data/photos/chelsea.png')('cameras sanity / attack usage errors'
     const missing = await cameras(['sanity', '--images', path.join(tmp, 'nope.png'), '--out', path.join(tmp, 's')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no such file or folder/);
+    // --resume refuses the records of another threat model instead of mixing two protocols.
+    const prior = path.join(tmp, 'adv-resume');
+    fs.mkdirSync(prior, { recursive: true });
+    fs.writeFileSync(path.join(prior, 'adversarial-check.jsonl'), `${JSON.stringify({ image: CAT, norm: 'linf', flipped: false, methods: {}, random: {} })}\n`);
+    const resume = await cameras(['sanity', '--adversarial', '--resume', '--images', CAT, '--model', 'mobilenet_v1_0.25_224', '--out', prior]);
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toMatch(/--resume: .* holds a run with --norm linf/);
     const eps = await cameras(['attack', '--images', CAT, '--epsilon', '-1']);
     expect(eps.code).toBe(2);
     expect(eps.stderr).toMatch(/--epsilon must be a positive number/);

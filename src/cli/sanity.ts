@@ -81,6 +81,7 @@ interface SanityCliOptions extends ModelCliOptions {
   out: string;
   json?: boolean;
   adversarial?: boolean;
+  resume?: boolean;
   variants: string;
   maxSteps?: string;
   seed: string;
@@ -191,6 +192,28 @@ async function runRandomization(o: SanityCliOptions, files: string[], methods: M
   if (o.json) process.stdout.write(`${JSON.stringify(jsonSafe(summary))}\n`);
 }
 
+/**
+ * The records of an interrupted `--adversarial` run, for `--resume`; refuses records of another
+ * threat model or method set (the rest of the protocol is the caller's to keep).
+ */
+function readAdversarialRecords(file: string, norm: string, methods: readonly string[]): (AdversarialCheckRecord & { image: string })[] {
+  if (!fs.existsSync(file)) return [];
+  const records = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
+    try {
+      return JSON.parse(l) as AdversarialCheckRecord & { image: string };
+    } catch {
+      throw new CliError(`--resume: ${file} line ${i + 1} is not JSON`, 2);
+    }
+  });
+  for (const r of records) {
+    const got = Object.keys(r.methods ?? {});
+    if (r.norm !== norm || (r.flipped && got.join() !== methods.join())) {
+      throw new CliError(`--resume: ${file} holds a run with --norm ${r.norm}${r.flipped ? ` and methods ${got.join(',')}` : ''}; this run asks for --norm ${norm} and methods ${methods.join(',')}`, 2);
+    }
+  }
+  return records;
+}
+
 async function runAdversarial(o: SanityCliOptions, files: string[], methods: MethodSet): Promise<void> {
   const sizes = sizesOption(o.sizes);
   const norm = o.norm as 'l2' | 'linf';
@@ -205,13 +228,17 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
   const restrictedBudget = o.restrictedBudget as 'matched' | 'same';
   if (restrictedBudget !== 'matched' && restrictedBudget !== 'same') throw new CliError('--restricted-budget must be matched or same', 2);
   checkOutDir(o.out);
-  refuseExisting(['adversarial-check.jsonl', 'adversarial-summary.json'].map((f) => path.join(o.out, f)), o.overwrite);
+  const recordsFile = path.join(o.out, 'adversarial-check.jsonl');
+  const records: (AdversarialCheckRecord & { image: string })[] = o.resume ? readAdversarialRecords(recordsFile, norm, Object.keys(methods)) : [];
+  if (!o.resume) refuseExisting([recordsFile, path.join(o.out, 'adversarial-summary.json')], o.overwrite);
+  const done = new Set(records.map((r) => r.image));
+  if (done.size > 0) note(`--resume: ${done.size} images already in ${recordsFile}`);
   await startBackend(o);
   const model = await modelFromOptions(o);
   const outDir = prepareOutDir(o.out);
-  const records: (AdversarialCheckRecord & { image: string })[] = [];
   try {
     for (const [i, file] of files.entries()) {
+      if (done.has(file)) continue;
       const image = await readImage(file, { maxPixels: intOption(o.maxPixels, '--max-pixels') ?? DEFAULT_MAX_PIXELS });
       const t0 = performance.now();
       let rec: AdversarialCheckRecord;
@@ -222,7 +249,7 @@ async function runAdversarial(o: SanityCliOptions, files: string[], methods: Met
       }
       records.push({ image: file, ...rec });
       // Rewritten after every image so that an interrupted run keeps what it measured.
-      await writeFileAtomic(path.join(o.out, 'adversarial-check.jsonl'), records.map((r) => JSON.stringify(jsonSafe(r))).join('\n') + '\n');
+      await writeFileAtomic(recordsFile, records.map((r) => JSON.stringify(jsonSafe(r))).join('\n') + '\n');
       if (!o.quiet) {
         const tag = `[${i + 1}/${files.length} ${path.basename(file)}]`;
         note(
@@ -280,6 +307,7 @@ export function registerSanity(program: Command): void {
     .option('--compare-size <px>', 'longer side of the maps when compared', '224')
     .option('--max-side <px>', 'shrink images to this longer side before explaining (faster)')
     .option('--adversarial', 'run the adversarial sanity check instead')
+    .option('--resume', '--adversarial: continue the run in --out, skipping images already in its adversarial-check.jsonl (same protocol)')
     .option('--overwrite', 'replace output files that already exist (default: refuse before computing)')
     .option('--norm <name>', 'perturbation norm of the adversarial check: l2 or linf', ADVERSARIAL_CHECK_DEFAULTS.norm)
     .option('--epsilons <list>', `budgets tried in order, 0..255 scale (default l2: ${DEFAULT_L2_EPSILONS.join(',')}; linf: ${DEFAULT_LINF_EPSILONS.join(',')})`)
