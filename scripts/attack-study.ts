@@ -31,6 +31,8 @@ interface Variant {
   steps: number;
   beta: number;
   minConfidence: number;
+  /** Start point of both attacks (default zero); a random start uses the image's index as seed. */
+  start?: 'zero' | 'random';
 }
 
 /** The variants studied (pixel quantities on the 0..255 scale; L2 ε and α are ‖·‖₂ on that scale). */
@@ -55,6 +57,9 @@ const VARIANTS: Record<string, Variant> = {
   L20: { norm: 'l2', epsilon: 2550, stepSize: 127.5, steps: 20, beta: 20, minConfidence: 0 },
   L50: { norm: 'l2', epsilon: 2550, stepSize: 127.5, steps: 20, beta: 50, minConfidence: 0 },
   L50x: { norm: 'l2', epsilon: 2550, stepSize: 255, steps: 20, beta: 50, minConfidence: 0 },
+  // S20 / S50 from Madry et al.'s random start in the ε-ball (plain and focused from the same point).
+  R20: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 20, beta: 20, minConfidence: 0, start: 'random' },
+  R50: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 20, beta: 50, minConfidence: 0, start: 'random' },
   // Larger sign step to 99.99 %.
   B2: { norm: 'linf', epsilon: 16, stepSize: 2, steps: 30, beta: 50, minConfidence: 0.9999 },
 };
@@ -97,7 +102,7 @@ for (const [i, file] of files.entries()) {
   for (const v of todo) {
     const p = VARIANTS[v]!;
     const t = performance.now();
-    const common = { epsilon: p.epsilon, stepSize: p.stepSize, steps: p.steps, target: least, norm: p.norm, minConfidence: p.minConfidence };
+    const common = { epsilon: p.epsilon, stepSize: p.stepSize, steps: p.steps, target: least, norm: p.norm, minConfidence: p.minConfidence, start: p.start ?? 'zero', seed: i };
     const key = JSON.stringify(common);
     if (!plainRuns.has(key)) plainRuns.set(key, await pgd(model, work, { ...common, beta: 0 }));
     const res = [plainRuns.get(key)!, await pgd(model, work, { ...common, beta: p.beta, saliency: psi })];

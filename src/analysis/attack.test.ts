@@ -61,6 +61,30 @@ describe('PGD', () => {
     model.dispose();
   });
 
+  it('starts at a seeded random point of the ε-ball when asked (Madry et al.)', async () => {
+    const size = 4;
+    const u = Float32Array.from({ length: size * size * 3 }, (_, i) => (i % 2 ? -1 : 1));
+    // Unreachable margin and no step: the result is the start itself.
+    const model = twoClass(u, 1000, size);
+    const tensors = tf.memory().numTensors;
+    const r = await pgd(model, grayImage(size, size), { epsilon: 8, stepSize: 1, steps: 0, target: 1, start: 'random', seed: 3 });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(Math.max(...r.perturbation.map(Math.abs))).toBeLessThanOrEqual(8);
+    expect(new Set(r.perturbation).size).toBe(r.perturbation.length);
+    const again = await pgd(model, grayImage(size, size), { epsilon: 8, stepSize: 1, steps: 0, target: 1, start: 'random', seed: 3 });
+    expect([...again.perturbation]).toEqual([...r.perturbation]);
+    const other = await pgd(model, grayImage(size, size), { epsilon: 8, stepSize: 1, steps: 0, target: 1, start: 'random', seed: 4 });
+    expect([...other.perturbation]).not.toEqual([...r.perturbation]);
+    // L2: inside the ball of radius ε; masked entries stay 0.
+    const mask = Float32Array.from({ length: 16 }, (_, i) => (i < 8 ? 1 : 0));
+    const l2 = await pgd(model, grayImage(size, size), { norm: 'l2', epsilon: 20, stepSize: 1, steps: 0, target: 1, start: 'random', seed: 5, mask });
+    expect(l2.l2 * 255).toBeLessThanOrEqual(20 + 1e-4);
+    expect(l2.l2).toBeGreaterThan(0);
+    for (let i = 8; i < 16; i++) for (let c = 0; c < 3; c++) expect(l2.perturbation[3 * i + c]).toBe(0);
+    await expect(pgd(model, grayImage(size, size), { epsilon: 8, stepSize: 1, steps: 1, target: 1, start: 'middle' as 'zero' })).rejects.toThrow(/start must be/);
+    model.dispose();
+  });
+
   it('keeps pixels in range and confines the perturbation to a mask', async () => {
     const size = 4;
     const u = new Float32Array(size * size * 3).fill(1);

@@ -30,6 +30,10 @@ export interface FocusedAttackOptions {
   norm?: PgdNorm;
   /** Probability the target must reach to count as fooled (default 0: first top-1 hit). */
   minConfidence?: number;
+  /** Start point of both attacks (default `zero`; `random`: Madry et al.'s, the same point for both). */
+  start?: 'zero' | 'random';
+  /** Seed of a random start. */
+  seed?: number;
   /** Shorter side of the attacked image (default the model's input size). */
   size?: number;
 }
@@ -82,7 +86,7 @@ export async function focusedAttack(model: ModelAdapter, image: RgbImage, option
   for (let i = 1; i < clean.logits.length; i++) if (clean.logits[i] < clean.logits[least]) least = i;
   const map = await options.method(model, work, { ...options.methodOptions, target: argmax(clean.logits) });
   const psi = map.map;
-  const common = { epsilon: o.epsilon, stepSize: o.stepSize, steps: o.steps, target: least, norm: options.norm, minConfidence: options.minConfidence };
+  const common = { epsilon: o.epsilon, stepSize: o.stepSize, steps: o.steps, target: least, norm: options.norm, minConfidence: options.minConfidence, start: options.start, seed: options.seed };
   const plain = await pgd(model, work, { ...common, beta: 0 });
   const focused = await pgd(model, work, { ...common, beta: o.beta, saliency: psi });
   return { width: work.width, height: work.height, clean: clean.predicted, target: least, plain: outcome(plain, psi), focused: outcome(focused, psi) };

@@ -4,6 +4,7 @@ import { imageToTensor, normalizeInput } from '../core/preprocess.js';
 import { resizeImage } from '../core/resize.js';
 import { scaledShape } from '../core/schedule.js';
 import { argmax, softmax } from '../core/target.js';
+import { createRng } from '../scenes/rng.js';
 
 /** Threat model of {@link pgd}. */
 export type PgdNorm = 'linf' | 'l2';
@@ -43,6 +44,14 @@ export interface PgdOptions {
    * confidence", i.e. 0.9999; stopping at the first top-1 hit instead leaves the target barely ahead.
    */
   minConfidence?: number;
+  /**
+   * Where the iterates start: `zero` (default: p = 0) or `random`, Madry et al.'s random start (the
+   * default of common PGD libraries): uniform in [−ε, ε] per entry for L∞, a Gaussian direction
+   * scaled to a uniform radius in [0, ε] for L2; masked, and clipped to the image range.
+   */
+  start?: 'zero' | 'random';
+  /** Seed of the random start (default 0). */
+  seed?: number;
 }
 
 /** What {@link pgd} returns. */
@@ -91,7 +100,8 @@ export function perturbationNorms(p: ArrayLike<number>): { l2: number; linf: num
  * `model.predictDifferentiable` (input gradients only).
  */
 export async function pgd(model: ModelAdapter, image: RgbImage, options: PgdOptions): Promise<PgdResult> {
-  const { epsilon, stepSize, steps, target, source, beta = 0, stopWhenFooled = true, norm = 'linf', minConfidence = 0 } = options;
+  const { epsilon, stepSize, steps, target, source, beta = 0, stopWhenFooled = true, norm = 'linf', minConfidence = 0, start = 'zero', seed = 0 } = options;
+  if (start !== 'zero' && start !== 'random') throw new RangeError(`start must be zero or random, got ${String(start)}`);
   if (!(minConfidence >= 0 && minConfidence < 1)) throw new RangeError(`minConfidence must be in [0, 1), got ${minConfidence}`);
   if (norm !== 'linf' && norm !== 'l2') throw new RangeError(`norm must be linf or l2, got ${String(norm)}`);
   if (!(epsilon >= 0) || !Number.isFinite(epsilon)) throw new RangeError(`epsilon must be a finite number ≥ 0, got ${epsilon}`);
@@ -138,7 +148,7 @@ export async function pgd(model: ModelAdapter, image: RgbImage, options: PgdOpti
     };
     const state: { logits?: tf.Tensor2D } = {};
     const grad = tf.grad((p: tf.Tensor) => loss(p as tf.Tensor4D, state));
-    let p = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
+    let p = start === 'random' ? randomStart(x0, norm, epsilon, seed, mask) : (tf.zeros([1, h, w, 3]) as tf.Tensor4D);
     keep.push(p);
     const isFooled = (pred: number, prob: number) => (target !== undefined ? pred === target && prob >= minConfidence : pred !== source);
     let taken = 0;
@@ -219,4 +229,29 @@ export function workingImage(image: RgbImage, size: number): RgbImage {
   const [H, W] = scaledShape(image.height, image.width, size);
   const data = tf.tidy(() => tf.clipByValue(resizeImage(imageToTensor(image), [H, W], 'bilinear'), 0, 255).dataSync() as Float32Array);
   return { width: W, height: H, channels: 3, data: Float32Array.from(data) };
+}
+
+/** Madry et al.'s random start inside the threat model's ball (see {@link PgdOptions.start}). */
+function randomStart(x0: tf.Tensor4D, norm: PgdNorm, epsilon: number, seed: number, mask?: tf.Tensor): tf.Tensor4D {
+  const rng = (() => { const r = createRng(seed); return () => r.next(); })();
+  const n = x0.size;
+  const v = new Float32Array(n);
+  if (norm === 'linf') {
+    for (let i = 0; i < n; i++) v[i] = (2 * rng() - 1) * epsilon;
+  } else {
+    // Box–Muller normals give a uniformly random direction.
+    let sq = 0;
+    for (let i = 0; i < n; i++) {
+      const g = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+      v[i] = g;
+      sq += g * g;
+    }
+    const scale = (epsilon * rng()) / Math.sqrt(sq);
+    for (let i = 0; i < n; i++) v[i]! *= scale;
+  }
+  return tf.tidy(() => {
+    let p: tf.Tensor = tf.tensor4d(v, x0.shape);
+    if (mask) p = tf.mul(p, mask);
+    return tf.sub(tf.clipByValue(tf.add(x0, p), 0, 255), x0) as tf.Tensor4D;
+  });
 }

@@ -17,6 +17,8 @@ interface AttackCliOptions extends ModelCliOptions {
   beta: string;
   norm: string;
   minConfidence: string;
+  start: string;
+  seed: string;
   out?: string;
   json?: boolean;
   limit?: string;
@@ -49,6 +51,8 @@ export function registerAttack(program: Command): void {
     .option('--beta <v>', 'weight β of the saliency penalty', String(FOCUSED_ATTACK_DEFAULTS.beta))
     .option('--norm <linf|l2>', 'step rule: linf (sign steps, ε per entry) or l2 (gradient steps, ε = ‖p‖₂ on the 0..255 scale)', 'linf')
     .option('--min-confidence <p>', 'probability the target must reach to count as fooled (0: first top-1 hit; the paper: 0.9999)', '0')
+    .option('--start <zero|random>', 'start point of both attacks: zero, or random in the ε-ball (Madry et al.; plain and focused from the same point)', 'zero')
+    .option('--seed <n>', 'seed of the random start (image i uses seed + i)', '0')
     .option('-o, --out <dir>', 'also write attack.jsonl (per image) and attack-summary.json here')
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--limit <n>', 'use at most n images')
@@ -68,6 +72,10 @@ export function registerAttack(program: Command): void {
     const norm = o.norm;
     const minConfidence = positive(o.minConfidence, '--min-confidence', true);
     if (minConfidence >= 1) throw new CliError(`--min-confidence must be below 1, got "${o.minConfidence}"`, 2);
+    const start = o.start;
+    if (start !== 'zero' && start !== 'random') throw new CliError(`--start must be zero or random, got "${o.start}"`, 2);
+    const seed = Number(o.seed);
+    if (!Number.isInteger(seed)) throw new CliError(`--seed must be an integer, got "${o.seed}"`, 2);
     const sizes = sizesOption(o.sizes);
     const files = expandImages(o.images, intOption(o.limit, '--limit'));
     const outFiles = o.out ? { records: path.join(o.out, 'attack.jsonl'), summary: path.join(o.out, 'attack-summary.json') } : undefined;
@@ -84,7 +92,7 @@ export function registerAttack(program: Command): void {
         const t0 = performance.now();
         let r: FocusedAttackRecord;
         try {
-          r = await focusedAttack(model, image, { method, methodOptions: sizes ? { sizes } : {}, epsilon, stepSize, steps, beta, norm, minConfidence });
+          r = await focusedAttack(model, image, { method, methodOptions: sizes ? { sizes } : {}, epsilon, stepSize, steps, beta, norm, minConfidence, start, seed: seed + i });
         } catch (e) {
           throw new CliError(`${file}: ${oneLine(e)}`);
         }
@@ -98,7 +106,7 @@ export function registerAttack(program: Command): void {
       model.dispose();
     }
     const s = summarizeFocusedAttack(records);
-    const summary = { attack: 'focused-pgd', model: model.name, method: o.method, protocol: { epsilon, stepSize, steps, beta, norm, minConfidence, sizes: sizes ?? 'default', scale: '0..255', norms: '[0,1] pixel scale', size: model.inputSize }, ...s };
+    const summary = { attack: 'focused-pgd', model: model.name, method: o.method, protocol: { epsilon, stepSize, steps, beta, norm, minConfidence, start, ...(start === 'random' ? { seed } : {}), sizes: sizes ?? 'default', scale: '0..255', norms: '[0,1] pixel scale', size: model.inputSize }, ...s };
     const text = JSON.stringify(summary, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
     if (o.out && outFiles) {
       prepareOutDir(o.out);
