@@ -215,8 +215,9 @@ export interface AdversarialMethodSummary {
   /**
    * 95 % percentile bootstrap intervals over the flipped images (seeded, 1,000 resamples): of the
    * mean Spearman correlation, of both drops, and of the paired per-image difference
-   * `dropTop − dropRandom` (how much more the map's top pixels matter than random ones; the check
-   * passes when this interval lies above 0).
+   * `dropTop − dropRandom`: a map that marks where the model is vulnerable loses less fooling rate
+   * than random masks when the perturbation is confined to its top pixels, so its interval lies
+   * below 0; an interval around 0 means the map does no better than random pixels.
    */
   readonly intervals: {
     readonly spearman: Interval;
