@@ -21,15 +21,19 @@ describe('bootstrap intervals', () => {
     expect(() => meanInterval([1], { resamples: 0 })).toThrow(/resamples/);
   });
 
-  it('resamples within classes for the mean of per-class accuracies', () => {
-    // A class with every trial a hit never varies; the other (5 of 10) carries all the spread.
-    const ci = classMeanInterval([{ hits: 20, total: 20 }, { hits: 5, total: 10 }, { hits: 0, total: 0 }]);
-    expect(ci[0]).toBeGreaterThanOrEqual(0.5 + 0.1 / 2);
-    expect(ci[1]).toBeLessThanOrEqual(1);
-    expect(ci[0]).toBeLessThan(0.75);
-    expect(ci[1]).toBeGreaterThan(0.75);
-    // Binomial(10, 0.5)/10 has sd 0.158; halved by the two-class mean: 95 % half-width ≈ 0.155.
-    expect((ci[1] - ci[0]) / 2).toBeCloseTo(0.155, 1);
+  it('resamples classes, then outcomes within them, for the mean of per-class accuracies', () => {
+    // One class: only the within-class stage varies; all hits never vary.
     expect(classMeanInterval([{ hits: 3, total: 3 }])).toEqual([1, 1]);
+    const one = classMeanInterval([{ hits: 5, total: 10 }]);
+    // Binomial(10, 0.5)/10 has sd 0.158: 95 % half-width ≈ 0.3.
+    expect((one[1] - one[0]) / 2).toBeCloseTo(0.3, 1);
+    // 100 classes of one item each, half of them hits: within-class resampling alone would give a
+    // zero-width interval; the class stage gives the binomial spread of 100 items, half-width ≈ 0.098.
+    const many = classMeanInterval(Array.from({ length: 100 }, (_, i) => ({ hits: i % 2, total: 1 })));
+    expect(many[0]).toBeLessThan(0.5);
+    expect(many[1]).toBeGreaterThan(0.5);
+    expect((many[1] - many[0]) / 2).toBeCloseTo(0.098, 1);
+    // Classes with no trial are left out.
+    expect(classMeanInterval([{ hits: 3, total: 3 }, { hits: 0, total: 0 }])).toEqual([1, 1]);
   });
 });

@@ -91,7 +91,7 @@ export class PointingGameTally {
     return used.reduce((s, v) => s + v, 0) / used.length;
   }
 
-  /** 95 % bootstrap interval of {@link meanAccuracy} (`evaluated` mode), resampling within each class. */
+  /** 95 % bootstrap interval of {@link meanAccuracy} (`evaluated` mode), resampling classes, then outcomes within each class. */
   interval(split: PointingSplit, options: BootstrapOptions = {}): Interval {
     const { hits, misses } = this.counts[split];
     return classMeanInterval(Array.from(hits, (h, i) => ({ hits: h, total: h + misses[i]! })), options);

@@ -19,7 +19,7 @@ export interface MetricSummary {
   readonly results: Record<string, Record<string, number>>;
   /**
    * Per method, metric name → 95 % bootstrap interval `[low, high]` of that value (see
-   * `metrics/bootstrap.ts`: items resampled for means, outcomes within each class for the pointing game).
+   * `metrics/bootstrap.ts`: items resampled for means; classes, then outcomes within each class, for the pointing game).
    */
   readonly ci?: Record<string, Record<string, Interval>>;
   /** Per method, metric name → the number of items behind the value ((image, class) pairs). */

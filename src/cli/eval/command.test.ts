@@ -103,7 +103,7 @@ describeVoc('cameras eval pointing-game', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'))).toEqual(s);
     const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
     expect(md).toMatch(/\| Method \| All \(%\) \| Difficult \(%\) \| Sizes kept \(mean\) \| Single-scale maps \| n \|/);
-    // Each value with its 95 % interval (stratified by class), then the pairs behind it.
+    // Each value with its 95 % interval (classes, then outcomes within them, resampled), then the pairs behind it.
     const ci = s.ci as Record<string, Record<string, [number, number]>>;
     const n = s.n as Record<string, Record<string, number>>;
     const pct = (v: number) => (100 * v).toFixed(1);
