@@ -60,6 +60,9 @@ const VARIANTS: Record<string, Variant> = {
   // S20 / S50 from Madry et al.'s random start in the ε-ball (plain and focused from the same point).
   R20: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 20, beta: 20, minConfidence: 0, start: 'random' },
   R50: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 20, beta: 50, minConfidence: 0, start: 'random' },
+  // Stop at p(target) ≥ 0.9 (between first hit and the paper's 99.99 %), ≤ 40 steps, from zero / random.
+  P90z: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 40, beta: 20, minConfidence: 0.9 },
+  P90r: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 40, beta: 20, minConfidence: 0.9, start: 'random' },
   // Larger sign step to 99.99 %.
   B2: { norm: 'linf', epsilon: 16, stepSize: 2, steps: 30, beta: 50, minConfidence: 0.9999 },
 };
