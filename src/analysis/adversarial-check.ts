@@ -268,24 +268,26 @@ export function summarizeAdversarialCheck(records: readonly AdversarialCheckReco
     const rho = ok.map((r) => r.methods[name]?.spearman ?? Number.NaN);
     const kIntervals: Record<string, { dropTop: RestrictedInterval; dropRandom: RestrictedInterval; topMinusRandom: RestrictedInterval }> = {};
     for (const key of ks) {
-      const drop = (which: 'transfer' | 'reattack', of: (r: AdversarialCheckRecord) => number | undefined) => {
-        const [lo, hi] = meanInterval(ok.map((r) => of(r) ?? Number.NaN));
-        return [1 - hi, 1 - lo] as const;
+      type Outcome = (r: AdversarialCheckRecord, w: keyof RestrictedOutcome) => number | undefined;
+      const meanOf = (of: Outcome, w: keyof RestrictedOutcome) => meanInterval(ok.map((r) => of(r, w) ?? Number.NaN));
+      // A drop is 1 − a fooling rate: its interval is the rate's, mirrored.
+      const dropOf = (of: Outcome, w: keyof RestrictedOutcome): Interval => {
+        const [lo, hi] = meanOf(of, w);
+        return [1 - hi, 1 - lo];
       };
-      const both = (of: (r: AdversarialCheckRecord, which: 'transfer' | 'reattack') => number | undefined, asDrop: boolean): RestrictedInterval => ({
-        transfer: asDrop ? drop('transfer', (r) => of(r, 'transfer')) : meanInterval(ok.map((r) => of(r, 'transfer') ?? Number.NaN)),
-        reattack: asDrop ? drop('reattack', (r) => of(r, 'reattack')) : meanInterval(ok.map((r) => of(r, 'reattack') ?? Number.NaN)),
-      });
-      const top = (r: AdversarialCheckRecord, w: 'transfer' | 'reattack') => r.methods[name]?.top[key]?.[w];
+      const each = (f: (w: keyof RestrictedOutcome) => Interval): RestrictedInterval => ({ transfer: f('transfer'), reattack: f('reattack') });
+      const top: Outcome = (r, w) => r.methods[name]?.top[key]?.[w];
+      const random: Outcome = (r, w) => r.random[key]?.[w];
+      // dropTop − dropRandom = random's fooling rate − top's, per image.
+      const randomMinusTop: Outcome = (r, w) => {
+        const t = top(r, w);
+        const rnd = random(r, w);
+        return t === undefined || rnd === undefined ? undefined : rnd - t;
+      };
       kIntervals[key] = {
-        dropTop: both(top, true),
-        dropRandom: both((r, w) => r.random[key]?.[w], true),
-        // dropTop − dropRandom = random's fooling rate − top's, per image.
-        topMinusRandom: both((r, w) => {
-          const t = top(r, w);
-          const rnd = r.random[key]?.[w];
-          return t === undefined || rnd === undefined ? undefined : rnd - t;
-        }, false),
+        dropTop: each((w) => dropOf(top, w)),
+        dropRandom: each((w) => dropOf(random, w)),
+        topMinusRandom: each((w) => meanOf(randomMinusTop, w)),
       };
     }
     methods[name] = {

@@ -233,20 +233,20 @@ export function workingImage(image: RgbImage, size: number): RgbImage {
 
 /** Madry et al.'s random start inside the threat model's ball (see {@link PgdOptions.start}). */
 function randomStart(x0: tf.Tensor4D, norm: PgdNorm, epsilon: number, seed: number, mask?: tf.Tensor): tf.Tensor4D {
-  const rng = (() => { const r = createRng(seed); return () => r.next(); })();
+  const rng = createRng(seed);
   const n = x0.size;
   const v = new Float32Array(n);
   if (norm === 'linf') {
-    for (let i = 0; i < n; i++) v[i] = (2 * rng() - 1) * epsilon;
+    for (let i = 0; i < n; i++) v[i] = (2 * rng.next() - 1) * epsilon;
   } else {
     // Box–Muller normals give a uniformly random direction.
     let sq = 0;
     for (let i = 0; i < n; i++) {
-      const g = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+      const g = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
       v[i] = g;
       sq += g * g;
     }
-    const scale = (epsilon * rng()) / Math.sqrt(sq);
+    const scale = (epsilon * rng.next()) / Math.sqrt(sq);
     for (let i = 0; i < n; i++) v[i]! *= scale;
   }
   return tf.tidy(() => {
