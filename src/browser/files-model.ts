@@ -1,4 +1,5 @@
 import type { ModelAdapter } from '../core/types.js';
+import type { AdapterHooks } from '../models/build-adapter.js';
 import { parseLabels, type ModelFile } from '../models/manifest.js';
 import { ModelError, safeRelativePath } from '../models/safe-path.js';
 import { buildAdapter, formatOfName, parseCamerasJson } from './build-adapter.js';
@@ -53,9 +54,10 @@ async function bytesOf(f: NamedFile): Promise<Uint8Array> {
 /**
  * Loads a model from files the user chose or dropped: `model.json` + its weight shards (matched by
  * file name, so the folder structure need not survive), an `.onnx` or a `.tflite`, with an optional
- * `cameras.json` (name, preprocess, labels, inputSize, layer) and labels file.
+ * `cameras.json` (name, preprocess, labels, inputSize, layer) and labels file. `opts.hooks`: what
+ * the platform adds to the importers (see `ZooSourceOptions.hooks`).
  */
-export async function loadModelFromFiles(files: readonly NamedFile[]): Promise<ModelAdapter> {
+export async function loadModelFromFiles(files: readonly NamedFile[], opts: { hooks?: AdapterHooks } = {}): Promise<ModelAdapter> {
   const sel = describeFiles(files);
   const manifest = sel.manifest ? parseCamerasJson(await bytesOf(sel.manifest), sel.manifest.name) : {};
   const byName = new Map(files.map((f) => [baseName(f.name), f] as const));
@@ -77,7 +79,7 @@ export async function loadModelFromFiles(files: readonly NamedFile[]): Promise<M
   const fallback = sel.format === 'tfjs-layers' ? (sel.main.webkitRelativePath?.split('/').at(-2) ?? 'model') : baseName(sel.main.name).replace(/\.(onnx|tflite)$/i, '');
   const description = { name: manifest.name ?? fallback, preprocess: manifest.preprocess, labels, inputSize: manifest.inputSize, layer: manifest.layer };
   if (sel.format === 'tfjs-layers') {
-    return buildAdapter('tfjs-layers', async (rel) => bytesOf(rel === 'model.json' ? sel.main : find(rel, 'weight file')), description);
+    return buildAdapter('tfjs-layers', async (rel) => bytesOf(rel === 'model.json' ? sel.main : find(rel, 'weight file')), description, opts.hooks);
   }
-  return buildAdapter(sel.format, await bytesOf(sel.main), description);
+  return buildAdapter(sel.format, await bytesOf(sel.main), description, opts.hooks);
 }

@@ -10,3 +10,5 @@ export { loadModelFromUrl, type UrlModelOptions } from './url-model.js';
 export { describeFiles, loadModelFromFiles, type FileSelection, type NamedFile } from './files-model.js';
 export { DEFAULT_MAX_SIDE, UnsupportedImageError, bitmapToRgb, decodeImageFile, limitSize, rgbaToRgb, type DecodedImage } from './image.js';
 export { topPredictions, type Prediction, type TopOptions } from './predict.js';
+export { ortAdopter, OrtExportedModel, type OrtApi, type OrtSession, type OrtTensor } from '../models/ort-exported-model.js';
+export type { AdapterHooks, BuiltModel } from '../models/build-adapter.js';

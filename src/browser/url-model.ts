@@ -4,6 +4,7 @@ import { ModelError, safeRelativePath } from '../models/safe-path.js';
 import type { FileReader } from '../models/tfjs-artifacts.js';
 import { NotFoundError, fetchBytes, joinUrl, type FetchBytesOptions } from './fetch-bytes.js';
 import { buildAdapter, formatOfName, parseCamerasJson } from './build-adapter.js';
+import type { AdapterHooks } from '../models/build-adapter.js';
 
 /** Options of {@link loadModelFromUrl}. */
 export interface UrlModelOptions extends FetchBytesOptions {
@@ -11,6 +12,11 @@ export interface UrlModelOptions extends FetchBytesOptions {
   origin?: string;
   /** Display name (default: the last parts of the URL's path). */
   name?: string;
+  /**
+   * What the platform adds to the importers, e.g. `{ adopt: ortAdopter(ort, …) }` to run the
+   * forward passes of TF.js layers and TFLite models on onnxruntime-web (see `ortAdopter`).
+   */
+  hooks?: AdapterHooks;
 }
 
 /**
@@ -26,7 +32,7 @@ export async function loadModelFromUrl(url: string, opts: UrlModelOptions = {}):
   const parts = decodeURIComponent(new URL(abs).pathname).split('/').filter(Boolean);
   const fallbackName = format === 'tfjs-layers' ? (parts.at(-2) ?? 'model') : (parts.at(-1) ?? 'model').replace(/\.(onnx|tflite)$/i, '');
   if (format !== 'tfjs-layers') {
-    return buildAdapter(format, await fetchBytes(abs, opts), { name: opts.name ?? fallbackName });
+    return buildAdapter(format, await fetchBytes(abs, opts), { name: opts.name ?? fallbackName }, opts.hooks);
   }
   const dir = abs.replace(/[^/]*$/, '');
   const read: FileReader = (rel) => fetchBytes(rel === 'model.json' ? abs : joinUrl(dir, safeRelativePath(rel, url)), opts);
@@ -45,5 +51,5 @@ export async function loadModelFromUrl(url: string, opts: UrlModelOptions = {}):
     labels,
     inputSize: manifest.inputSize,
     layer: manifest.layer,
-  });
+  }, opts.hooks);
 }

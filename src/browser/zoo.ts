@@ -5,6 +5,7 @@ import type { FileReader } from '../models/tfjs-artifacts.js';
 import { NotFoundError, fetchBytes, joinUrl, type FetchBytesOptions } from './fetch-bytes.js';
 import { verifyBytes } from './verify.js';
 import { buildAdapter } from './build-adapter.js';
+import type { AdapterHooks } from '../models/build-adapter.js';
 
 /** Where the browser gets zoo files. */
 export interface ZooSourceOptions extends Omit<FetchBytesOptions, 'onProgress'> {
@@ -21,6 +22,11 @@ export interface ZooSourceOptions extends Omit<FetchBytesOptions, 'onProgress'> 
   onProgress?: (file: string, loaded: number, total: number | undefined) => void;
   /** Notes worth showing the user (labels missing, hashes unchecked, where files came from). */
   onWarning?: (message: string) => void;
+  /**
+   * What the platform adds to the importers, e.g. `{ adopt: ortAdopter(ort, …) }` to run the
+   * forward passes of TF.js layers and TFLite models on onnxruntime-web (see `ortAdopter`).
+   */
+  hooks?: AdapterHooks;
 }
 
 function originOf(opts: ZooSourceOptions): string | undefined {
@@ -86,7 +92,7 @@ export async function loadZooModel(name: string, opts: ZooSourceOptions = {}): P
       rel === 'model.json'
         ? fetchZooFile(modelRel, zoo.model, zoo.url, opts)
         : fetchZooFile(`${zoo.name}/${safeRelativePath(rel, zoo.name)}`, {}, publicDir ? joinUrl(publicDir, rel) : undefined, opts);
-    return buildAdapter('tfjs-layers', reader, description);
+    return buildAdapter('tfjs-layers', reader, description, opts.hooks);
   }
-  return buildAdapter(zoo.format, await fetchZooFile(modelRel, zoo.model, zoo.url, opts), description);
+  return buildAdapter(zoo.format, await fetchZooFile(modelRel, zoo.model, zoo.url, opts), description, opts.hooks);
 }

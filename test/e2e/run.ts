@@ -8,7 +8,11 @@
  * WebAssembly, since headless Chromium's WebGL is SwiftShader, and `webgl` forces that path).
  * Then two pages on WebAssembly, one asking for 1 thread and one with the page's default (every
  * core of an isolated page), time CAMERAS alternately in the same run and report the threads and the
- * medians. Other settings: E2E_SIZES (default 224,324), E2E_THREADS (WebAssembly threads of the flow
+ * medians. Then, per model of E2E_ENGINE_MODELS (default the flow's MobileNet v1 0.25), two pages on
+ * WebAssembly time CAMERAS at E2E_ENGINE_SIZES (default the authors' 8 sizes) with the forward
+ * passes on TF.js (`?engine=tfjs`) and on onnxruntime-web (`?engine=onnxruntime`), E2E_ENGINE_REPEATS
+ * times each (default 3, 0 skips it), check that their maps agree, and report which engine `auto`
+ * keeps for the model. Other settings: E2E_SIZES (default 224,324), E2E_THREADS (WebAssembly threads of the flow
  * above), E2E_THREAD_REPEATS (timed runs per setting, default 3, 0 skips the comparison),
  * E2E_THREAD_SIZES (sizes of the comparison, default E2E_SIZES), E2E_SERVER (`dev`, default, or `preview`: build the
  * bundle and serve it), CHROMIUM (default /usr/bin/chromium), CAMERAS_MODEL_MIRROR (default
@@ -39,6 +43,12 @@ const THREADS = process.env.E2E_THREADS;
 const THREAD_REPEATS = Number(process.env.E2E_THREAD_REPEATS ?? 3);
 /** Sizes of that comparison (default: E2E_SIZES). */
 const THREAD_SIZES = process.env.E2E_THREAD_SIZES ? process.env.E2E_THREAD_SIZES.split(',').map(Number) : SIZES;
+/** Timed CAMERAS runs per engine in the TF.js vs onnxruntime-web comparison (0 skips it). */
+const ENGINE_REPEATS = Number(process.env.E2E_ENGINE_REPEATS ?? 3);
+/** Sizes of that comparison (default: the authors' 8, 224…924). */
+const ENGINE_SIZES = (process.env.E2E_ENGINE_SIZES ?? '224,324,424,524,624,724,824,924').split(',').map(Number);
+/** Zoo models of that comparison (default: the flow's MobileNet v1 0.25). */
+const ENGINE_MODELS = (process.env.E2E_ENGINE_MODELS ?? MODEL).split(',').filter(Boolean);
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SERVER = process.env.E2E_SERVER === 'preview' ? 'preview' : 'dev';
 const TOLERANCE = 1e-3;
@@ -219,39 +229,43 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-interface ThreadRun {
+interface TimedRun {
+  /** The setting, e.g. `threads=1` or `engine=onnxruntime`. */
   asked: string;
+  /** WebAssembly threads of TF.js on that page. */
   threads: number;
+  /** The forward-pass engine the page reports, and its threads. */
+  engine: string;
+  engineThreads?: number;
   ms: number[];
   medianMs: number;
 }
 
 /**
- * CAMERAS on WebAssembly with 1 thread and with the page's default, each on its own page (its own
- * worker), timed alternately so that both see the same load on a shared machine. The first run of
- * each page is a warm-up (kernel set-up, weights into the WebAssembly heap) and is not counted.
+ * CAMERAS on WebAssembly under each setting (URL parameters), each on its own page (its own
+ * worker), timed alternately so that all see the same load on a shared machine. The first run of
+ * each page is a warm-up (kernel set-up, weights into the WebAssembly heap, session creation) and
+ * is not counted. Returns the runs and the last map of each page.
  */
-async function threadComparison(newPage: () => Promise<Page>, port: number): Promise<{ hardwareConcurrency: number; isolated: boolean; sizes: number[]; runs: ThreadRun[]; speedup: number }> {
-  const settings = [
-    { asked: '1', query: '&threads=1' },
-    { asked: 'default', query: '' },
-  ];
-  const pages: { page: Page; run: ThreadRun }[] = [];
+async function timedComparison(newPage: () => Promise<Page>, port: number, settings: { asked: string; query: string }[], sizes: number[], repeats: number, model = MODEL): Promise<{ hardwareConcurrency: number; isolated: boolean; runs: TimedRun[]; maps: Float32Array[] }> {
+  const pages: { page: Page; run: TimedRun }[] = [];
   let hardwareConcurrency = 0;
   let isolated = false;
   for (const s of settings) {
     const page = await newPage();
-    await page.goto(`http://127.0.0.1:${port}/?backend=wasm&model=zoo:${MODEL}${s.query}`);
+    await page.goto(`http://127.0.0.1:${port}/?backend=wasm&model=zoo:${model}${s.query}`);
     await page.waitForSelector('#model-status[data-state="ready"], #model-status[data-state="error"]');
-    assert.equal(await page.getAttribute('#model-status', 'data-state'), 'ready', `[threads ${s.asked}] model did not load`);
-    assert.equal(await page.getAttribute('#backend', 'data-backend'), 'wasm', `[threads ${s.asked}] not on WebAssembly`);
+    assert.equal(await page.getAttribute('#model-status', 'data-state'), 'ready', `[${model} ${s.asked}] model did not load: ${await page.textContent('#model-status')}`);
+    assert.equal(await page.getAttribute('#backend', 'data-backend'), 'wasm', `[${s.asked}] not on WebAssembly`);
     const threads = Number(await page.getAttribute('#backend', 'data-threads'));
+    const engine = (await page.getAttribute('#backend', 'data-engine')) ?? '?';
+    const et = await page.getAttribute('#backend', 'data-engine-threads');
     [hardwareConcurrency, isolated] = (await page.evaluate('[navigator.hardwareConcurrency, globalThis.crossOriginIsolated === true]')) as [number, boolean];
     await page.setInputFiles('#image-input', PHOTO);
     await page.waitForSelector('#top5 li[data-rank="1"]');
     await page.setChecked('#m-gradcam', false);
-    await page.fill('#sizes', THREAD_SIZES.join(', '));
-    pages.push({ page, run: { asked: s.asked, threads, ms: [], medianMs: 0 } });
+    await page.fill('#sizes', sizes.join(', '));
+    pages.push({ page, run: { asked: s.asked, threads, engine, ...(et ? { engineThreads: Number(et) } : {}), ms: [], medianMs: 0 } });
   }
   const once = async (page: Page): Promise<number> => {
     await page.click('#run');
@@ -260,21 +274,72 @@ async function threadComparison(newPage: () => Promise<Page>, port: number): Pro
     return Number(await page.getAttribute('#panel-cameras', 'data-ms'));
   };
   for (const p of pages) await once(p.page);
-  for (let i = 0; i < THREAD_REPEATS; i++) for (const p of pages) p.run.ms.push(await once(p.page));
+  for (let i = 0; i < repeats; i++) for (const p of pages) p.run.ms.push(await once(p.page));
+  const { decodeNpy } = await import('../../src/image/npy.js');
+  const maps: Float32Array[] = [];
   for (const p of pages) {
     p.run.medianMs = median(p.run.ms);
+    const [dl] = await Promise.all([p.page.waitForEvent('download'), p.page.click('#panel-cameras [data-download="npy"]')]);
+    const file = path.join(ART, `compare.${model}.${p.run.asked.replace(/[^a-z0-9]+/gi, '-')}.npy`);
+    await dl.saveAs(file);
+    maps.push(decodeNpy(new Uint8Array(fs.readFileSync(file))).data as Float32Array);
     await p.page.close();
   }
-  const [one, all] = pages.map((p) => p.run);
+  return { hardwareConcurrency, isolated, runs: pages.map((p) => p.run), maps };
+}
+
+const describeRun = (r: TimedRun): string => `median ${r.medianMs} ms (${r.ms.join(', ')})`;
+
+/** TF.js WebAssembly on 1 thread and on the page's default (every core of an isolated page). */
+async function threadComparison(newPage: () => Promise<Page>, port: number): Promise<{ hardwareConcurrency: number; isolated: boolean; sizes: number[]; runs: TimedRun[]; speedup: number }> {
+  const settings = [
+    { asked: 'threads=1', query: '&threads=1&engine=tfjs' },
+    { asked: 'threads=default', query: '&engine=tfjs' },
+  ];
+  const { hardwareConcurrency, isolated, runs } = await timedComparison(newPage, port, settings, THREAD_SIZES, THREAD_REPEATS);
+  const [one, all] = runs;
   const speedup = one.medianMs / all.medianMs;
   console.log(
-    `[threads] navigator.hardwareConcurrency ${hardwareConcurrency}, cross-origin isolated: ${isolated}; CAMERAS on wasm, sizes ${THREAD_SIZES.join(',')}, ${THREAD_REPEATS} timed runs each: ` +
-      `1 thread median ${one.medianMs} ms (${one.ms.join(', ')}); default ${all.threads} thread${all.threads === 1 ? '' : 's'} median ${all.medianMs} ms (${all.ms.join(', ')}); speed-up ${speedup.toFixed(2)}× (1-thread median / default median; below 1: the default is slower)`,
+    `[threads] navigator.hardwareConcurrency ${hardwareConcurrency}, cross-origin isolated: ${isolated}; CAMERAS on TF.js wasm, sizes ${THREAD_SIZES.join(',')}, ${THREAD_REPEATS} timed runs each: ` +
+      `1 thread ${describeRun(one)}; default ${all.threads} thread${all.threads === 1 ? '' : 's'} ${describeRun(all)}; speed-up ${speedup.toFixed(2)}× (1-thread median / default median; below 1: the default is slower)`,
   );
   assert.equal(one.threads, 1, 'asking for 1 thread must give 1 thread');
   // The point of isolating the page: WebAssembly runs on more than one core where there are several.
   if (hardwareConcurrency > 1 && isolated) assert.ok(all.threads > 1, `the default runs ${all.threads} WebAssembly thread(s) on an isolated page with ${hardwareConcurrency} cores`);
-  return { hardwareConcurrency, isolated, sizes: THREAD_SIZES, runs: [one, all], speedup };
+  return { hardwareConcurrency, isolated, sizes: THREAD_SIZES, runs, speedup };
+}
+
+/**
+ * The forward-pass engines on the same TF.js WebAssembly backend (every core): TF.js alone against
+ * onnxruntime-web running the heads. Their maps must agree as the Node engines' do.
+ */
+async function engineComparison(newPage: () => Promise<Page>, port: number, model: string): Promise<{ model: string; sizes: number[]; runs: TimedRun[]; speedup: number; maxAbsDiff: number; auto: { engine: string; note: string } }> {
+  const settings = [
+    { asked: 'engine=tfjs', query: '&engine=tfjs' },
+    { asked: 'engine=onnxruntime', query: '&engine=onnxruntime' },
+  ];
+  const { runs, maps } = await timedComparison(newPage, port, settings, ENGINE_SIZES, ENGINE_REPEATS, model);
+  const [tfjs, ort] = runs;
+  const speedup = tfjs.medianMs / ort.medianMs;
+  const diff = maxAbsDiff(maps[0], maps[1]);
+  console.log(
+    `[engines] ${model}: CAMERAS, sizes ${ENGINE_SIZES.join(',')}, ${ENGINE_REPEATS} timed runs each, TF.js wasm with ${tfjs.threads} threads for the tails: ` +
+      `forward passes on TF.js ${describeRun(tfjs)}; on ${ort.engine}${ort.engineThreads ? ` with ${ort.engineThreads} threads` : ''} ${describeRun(ort)}; ` +
+      `speed-up ${speedup.toFixed(2)}× (TF.js median / onnxruntime median); maps max |difference| ${diff.toExponential(2)}`,
+  );
+  assert.equal(tfjs.engine, 'tfjs');
+  assert.match(ort.engine, /^onnxruntime-web/);
+  assert.ok(diff <= TOLERANCE, `the two engines' maps differ by ${diff}`);
+  // What `auto` (the page's default) picks for this model, and the timing it picked by.
+  const page = await newPage();
+  await page.goto(`http://127.0.0.1:${port}/?backend=wasm&model=zoo:${model}`);
+  await page.waitForSelector('#model-status[data-state="ready"], #model-status[data-state="error"]');
+  const status = (await page.textContent('#model-status')) ?? '';
+  const auto = { engine: status.split(' · ')[1] ?? '?', note: (await page.getAttribute('#model-status', 'title')) ?? '' };
+  await page.close();
+  console.log(`[engines] ${model}: engine=auto runs ${auto.engine}: ${auto.note}`);
+  assert.match(auto.note, /head at \d+ px/, 'auto says how it chose');
+  return { model, sizes: ENGINE_SIZES, runs, speedup, maxAbsDiff: diff, auto };
 }
 
 /** Display controls and refusals, on the page as the flow left it. */
@@ -388,7 +453,12 @@ async function main(): Promise<void> {
     t = lap('controls and refusals', t);
     if (THREAD_REPEATS > 0) {
       report.threads = await threadComparison(async () => watch(await context.newPage()), port);
-      lap('threads: 1 vs default', t);
+      t = lap('threads: 1 vs default', t);
+    }
+    if (ENGINE_REPEATS > 0) {
+      report.engines = [];
+      for (const m of ENGINE_MODELS) (report.engines as unknown[]).push(await engineComparison(async () => watch(await context.newPage()), port, m));
+      lap('engines: TF.js vs onnxruntime-web', t);
     }
     assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
   } finally {

@@ -128,7 +128,7 @@ function everyCore(): number | undefined {
  * CPU; an explicit choice falls back to WebAssembly, then CPU. `threads` overrides WebAssembly's
  * thread count (default: every logical core on a cross-origin isolated page, else one).
  */
-export async function startBackend(choice: BackendChoice, threads?: number): Promise<BackendReport> {
+export async function startBackend(choice: BackendChoice, threads?: number): Promise<Omit<BackendReport, 'engine' | 'engineThreads'>> {
   const notes: string[] = [];
   const wanted = threads !== undefined && Number.isInteger(threads) && threads > 0 ? threads : everyCore();
   if (wanted !== undefined) setThreadsCount(wanted);

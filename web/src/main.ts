@@ -156,6 +156,7 @@ async function loadModel(source: ModelSource | undefined): Promise<void> {
     if (generation !== state.modelGeneration) return;
     state.model = m;
     setModelStatus(`${m.name} · ${m.engine} · input ${m.inputSize} px${m.classes ? ` · ${m.classes} classes` : ''} · loaded in ${seconds(m.ms)}`, 'ready');
+    ui.modelStatus.title = m.engineNote ?? '';
     for (const n of m.notes) notice('model-note', 'warn', n);
     ui.layer.replaceChildren(
       ...m.layers.map((l) => Object.assign(document.createElement('option'), { value: l, textContent: l === m.defaultLayer ? `${l} (default)` : l, selected: l === m.defaultLayer })),
@@ -385,14 +386,18 @@ async function startBackend(): Promise<void> {
   ui.backendBadge.classList.remove('ready');
   try {
     const threads = Number(params.get('threads')) || undefined;
-    const r = await client.init({ backend: ui.backendSelect.value as BackendChoice, threads });
-    ui.backendBadge.textContent = `TF.js ${r.backend}${r.float32 ? ' · float32' : ''}`;
+    const engine = (['auto', 'tfjs', 'onnxruntime'] as const).find((e) => e === params.get('engine')) ?? 'auto';
+    const r = await client.init({ backend: ui.backendSelect.value as BackendChoice, threads, engine });
+    ui.backendBadge.textContent = `TF.js ${r.backend}${r.float32 ? ' · float32' : ''}${r.engine === 'tfjs' ? '' : ` · forward passes: ${r.engine}`}`;
     ui.backendBadge.title = r.notes.join('\n');
     ui.backendBadge.classList.add('ready');
     ui.backendBadge.dataset.backend = r.backend;
     // Read by the e2e run: how many WebAssembly threads actually compute.
     if (r.threads !== undefined) ui.backendBadge.dataset.threads = String(r.threads);
     else delete ui.backendBadge.dataset.threads;
+    ui.backendBadge.dataset.engine = r.engine;
+    if (r.engineThreads !== undefined) ui.backendBadge.dataset.engineThreads = String(r.engineThreads);
+    else delete ui.backendBadge.dataset.engineThreads;
     ui.backendNotes.textContent = r.notes.join(' · ');
     document.body.dataset.state = 'ready';
   } catch (e) {

@@ -7,6 +7,13 @@ import type { TargetInfo } from '../../src/methods/index.js';
 export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 /**
+ * Forward-pass engines: `tfjs` (the TF.js backend runs everything), `onnxruntime` (onnxruntime-web
+ * runs the forward passes of TF.js layers and TFLite models, TF.js the differentiated tails), `auto`
+ * (onnxruntime where the e2e run measured it faster: see web/README.md).
+ */
+export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
+
+/**
  * A method's name in the library's registry (`METHODS` in `src/methods/index.ts`), as the CLI spells
  * it. A string, not a union: the worker's `methods` answer is the list, and `explain` refuses others.
  */
@@ -20,7 +27,7 @@ export type ModelSource =
 
 /** Requests to the worker; each carries an id its answer repeats. */
 export type Request =
-  | { id: number; type: 'init'; backend: BackendChoice; threads?: number }
+  | { id: number; type: 'init'; backend: BackendChoice; threads?: number; engine?: EngineChoice }
   | { id: number; type: 'load'; source: ModelSource }
   | { id: number; type: 'methods' }
   | { id: number; type: 'predict'; image: Rgb8Image }
@@ -34,12 +41,18 @@ export interface BackendReport {
   notes: string[];
   /** WebAssembly's thread pool size, as the backend reports it (absent on other backends). */
   threads?: number;
+  /** The forward-pass engine: `tfjs`, `onnxruntime-web (wasm)` or `onnxruntime-web (webgpu)`. */
+  engine: string;
+  /** onnxruntime-web's WebAssembly threads (absent unless it runs on WebAssembly). */
+  engineThreads?: number;
 }
 
 /** What `load` answers. */
 export interface ModelReport {
   name: string;
   engine: string;
+  /** With the `auto` engine: why this engine runs the model's forward passes (both engines' timings). */
+  engineNote?: string;
   inputSize: number;
   classes?: number;
   hasLabels: boolean;

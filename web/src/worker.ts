@@ -7,12 +7,20 @@ import type { ModelAdapter } from '../../src/core/types.js';
 import { METHODS, getMethod, type SaliencyResult } from '../../src/methods/index.js';
 import { loadModelFromFiles, loadModelFromUrl, loadZooModel, topPredictions } from '../../src/browser/index.js';
 import { startBackend } from './backend.js';
-import type { ExplainReport, ModelReport, ModelSource, Request, Response } from './protocol.js';
+import { keepFaster, startEngine } from './engine.js';
+import type { AdapterHooks } from '../../src/browser/index.js';
+import type { EngineChoice, ExplainReport, ModelReport, ModelSource, Request, Response } from './protocol.js';
 
 const scope = self as unknown as { postMessage(m: Response, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<Request>) => void) | null };
 
 let model: ModelAdapter | undefined;
 let backend = 'none';
+/** The loaders' hook of the forward-pass engine (onnxruntime-web), if one was started. */
+let hooks: AdapterHooks | undefined;
+/** Where the engine's notes on the model being loaded go (a model it cannot run stays on TF.js). */
+let loadNotes: string[] | undefined;
+/** `auto` engine: each model keeps onnxruntime-web only where it measures faster (see keepFaster). */
+let measureEngines = false;
 /** Requests run one at a time: TF.js holds one backend and models are not re-entrant. */
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -20,24 +28,37 @@ function post(m: Response, transfer: Transferable[] = []): void {
   scope.postMessage(m, transfer);
 }
 
+/** What `auto` means on a TF.js backend: see {@link EngineChoice}. */
+function resolveEngine(choice: EngineChoice, tfBackend: string): 'tfjs' | 'onnxruntime' {
+  if (choice !== 'auto') return choice;
+  return tfBackend === 'wasm' || tfBackend === 'cpu' ? 'onnxruntime' : 'tfjs';
+}
+
 async function load(source: ModelSource, id: number): Promise<ModelReport> {
   const notes: string[] = [];
+  loadNotes = notes;
   const started = performance.now();
   const onProgress = (file: string, loaded: number, total: number | undefined): void =>
     post({ id, type: 'progress', done: loaded, total: total ?? 0, message: `downloading ${file}` });
   let next: ModelAdapter;
   if (source.kind === 'zoo') {
-    next = await loadZooModel(source.name, { mirror: source.mirror, allowPublic: source.allowPublic, onProgress, onWarning: (m) => notes.push(m) });
+    next = await loadZooModel(source.name, { mirror: source.mirror, allowPublic: source.allowPublic, onProgress, onWarning: (m) => notes.push(m), hooks });
   } else if (source.kind === 'url') {
-    next = await loadModelFromUrl(source.url, { name: source.name });
+    next = await loadModelFromUrl(source.url, { name: source.name, hooks });
   } else {
-    next = await loadModelFromFiles(source.files);
+    next = await loadModelFromFiles(source.files, { hooks });
+  }
+  let engineNote: string | undefined;
+  if (measureEngines) {
+    const k = await keepFaster(next);
+    next = k.model;
+    engineNote = k.note;
   }
   model?.dispose();
   model = next;
   const layers = next.listLayers().filter((l) => l.spatial).map((l) => l.name);
   const classes = next.labels?.length;
-  return { name: next.name, engine: next.engine, inputSize: next.inputSize, classes, hasLabels: !!next.labels, defaultLayer: next.defaultLayer(), layers, ms: performance.now() - started, notes };
+  return { name: next.name, engine: next.engine, ...(engineNote ? { engineNote } : {}), inputSize: next.inputSize, classes, hasLabels: !!next.labels, defaultLayer: next.defaultLayer(), layers, ms: performance.now() - started, notes };
 }
 
 function report(r: SaliencyResult, method: ExplainReport['method'], leakedTensors: number): ExplainReport {
@@ -66,7 +87,10 @@ async function handle(req: Request): Promise<void> {
       case 'init': {
         const r = await startBackend(req.backend, req.threads);
         backend = r.backend;
-        post({ id: req.id, type: 'ok', value: r });
+        const e = await startEngine(resolveEngine(req.engine ?? 'auto', r.backend), req.threads, (m) => loadNotes?.push(m));
+        hooks = e.hooks;
+        measureEngines = (req.engine ?? 'auto') === 'auto' && !!e.hooks;
+        post({ id: req.id, type: 'ok', value: { ...r, notes: [...r.notes, ...e.notes], engine: e.engine, ...(e.threads !== undefined ? { engineThreads: e.threads } : {}) } });
         return;
       }
       case 'load':
