@@ -2,7 +2,6 @@
  * `cameras compare` and the analysis commands end to end as child processes (small sizes so that
  * each run takes seconds), plus the target parsing.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,23 +12,12 @@ import { parseTargets, resolveTargets } from './compare.js';
 import { colorBar } from '../image/colorbar.js';
 import { colormapLut } from '../image/colormap.js';
 import { describeShared, itShared, sharedPath } from '../testing/shared.js';
+import { runCli, type CliRun } from '../testing/cli.js';
 
-const BIN = path.resolve('bin/cameras.js');
 const CAT = sharedPath('data/photos/chelsea.png');
 
-function cameras(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CAMERAS_MODEL_MIRROR: sharedPath('models') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cameras(args: string[]): Promise<CliRun> {
+  return runCli(args, { timeoutMs: 5 * 60_000 });
 }
 
 let tmp: string;

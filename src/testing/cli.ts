@@ -2,7 +2,7 @@
  * Helpers of the tests that run the CLI (the hostile-input suite): temp folders, listing what a run
  * left behind, running `bin/cameras.js` as a child process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -59,9 +59,12 @@ export interface CliRun {
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
+  /** Variables over the parent's environment; `undefined` removes one from the child's. */
   env?: Record<string, string | undefined>;
   /** Kill the child (and fail the run) after this many ms. Default 90 s. */
   timeoutMs?: number;
+  /** Called with the child right after it is spawned (e.g. to kill it mid-run). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /**
@@ -79,7 +82,8 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRun
   };
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'cameras.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'cameras.js'), ...args], { cwd: ROOT, env: defined, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -96,6 +100,7 @@ export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRun
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, lines: stderr.split('\n').filter((l) => l.trim() !== ''), ms: performance.now() - t0 });
     });
+    opts.onSpawn?.(child);
   });
 }
 

@@ -2,7 +2,7 @@
  * `cameras eval` end to end, as child processes on the five VOC images: the pointing game with
  * the JSON summary, density runs sharded and merged, resume after SIGKILL, a bad image.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,29 +12,18 @@ import { PointingGameTally } from '../../metrics/pointing-tally.js';
 import { availableImages, loadAnnotations } from '../../node/annotations.js';
 import { readRunFile, type RunRecord } from '../../node/run-store.js';
 import { describeShared, sharedPath } from '../../testing/shared.js';
+import { runCli, type CliRun } from '../../testing/cli.js';
 
 const VOC = sharedPath('data/voc07');
 const describeVoc = describeShared('data/voc07', 'models/mobilenet_v1_0.25_224');
 const ANN = path.join(VOC, 'test_annotations.json');
-const BIN = path.resolve('bin/cameras.js');
 const MODEL = 'mobilenet_v1_0.25_224';
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+type Run = CliRun;
 
-function cameras(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, CAMERAS_MODEL_MIRROR: sharedPath('models'), CAMERAS_FROM_SOURCE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onSpawn?.(child);
-  });
+/** A CLI run may take minutes here (several methods over the VOC images on a loaded machine). */
+function cameras(args: string[], onSpawn?: (child: ChildProcess) => void): Promise<Run> {
+  return runCli(args, { onSpawn, timeoutMs: 10 * 60_000 });
 }
 
 function lastJson(stdout: string): Record<string, unknown> {

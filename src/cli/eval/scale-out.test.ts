@@ -5,37 +5,25 @@
  * `cameras eval merge --out DIR` must give the unsharded run's records and summary.
  * Cheap on purpose: 9 generated scenes, the embedded model, two CAMERAS sizes.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRunFile, type RunRecord } from '../../node/run-store.js';
+import { runCli, type CliRun } from '../../testing/cli.js';
 
-const BIN = path.resolve('bin/cameras.js');
 const METHODS = 'cameras,gradcam,center';
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+type Run = CliRun;
 
-/** The scheduler variables of the parent are dropped: the test decides what a worker sees. */
-function schedulerFree(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(JOB_COMPLETION_INDEX|SLURM_|CAMERAS_SHARD_COUNT)/.test(k)));
+/** The scheduler variables of the parent are removed: the test decides what a worker sees. */
+function schedulerFree(): Record<string, undefined> {
+  return Object.fromEntries(Object.keys(process.env).filter((k) => /^(JOB_COMPLETION_INDEX|SLURM_|CAMERAS_SHARD_COUNT)/.test(k)).map((k) => [k, undefined]));
 }
 
-function cameras(args: string[], env: Record<string, string> = {}, onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...schedulerFree(), CAMERAS_FROM_SOURCE: '1', CAMERAS_OFFLINE: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    onSpawn?.(child);
-  });
+function cameras(args: string[], env: Record<string, string> = {}, onSpawn?: (child: ChildProcess) => void): Promise<Run> {
+  return runCli(args, { env: { ...schedulerFree(), CAMERAS_OFFLINE: '1', ...env }, onSpawn, timeoutMs: 10 * 60_000 });
 }
 
 function lastJson(stdout: string): Record<string, unknown> {
@@ -52,7 +40,7 @@ async function stable(file: string): Promise<Map<string, RunRecord>> {
 
 /** Kills the worker with SIGKILL once its results file holds a first line. */
 function killAfterFirstItem(file: string) {
-  return (child: ReturnType<typeof spawn>) => {
+  return (child: ChildProcess) => {
     const timer = setInterval(() => {
       if (fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('\n')) {
         child.kill('SIGKILL');
@@ -98,7 +86,7 @@ describe('cameras eval --shard auto on one shared --out', () => {
   it('Kubernetes Indexed Job: JOB_COMPLETION_INDEX=0,1,2 with --shard auto/3, one pod killed and retried, then merge', async () => {
     const out = path.join(tmp, 'k8s');
     const shardFile = (k: number) => path.join(out, `pointing-game-scenes-shard-${k}-of-3.jsonl`);
-    const pod = (k: number, onSpawn?: (c: ReturnType<typeof spawn>) => void) => cameras(evalArgs(out, '--shard', 'auto/3'), { JOB_COMPLETION_INDEX: String(k) }, onSpawn);
+    const pod = (k: number, onSpawn?: (c: ChildProcess) => void) => cameras(evalArgs(out, '--shard', 'auto/3'), { JOB_COMPLETION_INDEX: String(k) }, onSpawn);
     const [p0, p1, p2] = await Promise.all([pod(0), pod(1, killAfterFirstItem(shardFile(1))), pod(2)]);
     expect(p0.code).toBe(0);
     expect(p2.code).toBe(0);
@@ -133,7 +121,7 @@ describe('cameras eval --shard auto on one shared --out', () => {
     const out = path.join(tmp, 'slurm');
     const shardFile = (k: number) => path.join(out, `pointing-game-scenes-shard-${k}-of-3.jsonl`);
     // sbatch --array=1-3: tasks 1, 2, 3 are shards 0, 1, 2.
-    const task = (id: number, onSpawn?: (c: ReturnType<typeof spawn>) => void) => cameras(evalArgs(out, '--shard', 'auto'),
+    const task = (id: number, onSpawn?: (c: ChildProcess) => void) => cameras(evalArgs(out, '--shard', 'auto'),
       { SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_COUNT: '3' }, onSpawn);
     const [t1, t2] = await Promise.all([task(1), task(2, killAfterFirstItem(shardFile(1)))]);
     expect(t1.code).toBe(0);
