@@ -22,6 +22,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { generateScene, SCENE_LABELS } from '../src/scenes/index.js';
 import { resizeImage } from '../src/core/resize.js';
 import { AUTHORS_SIZES } from '../src/core/schedule.js';
+import { sizesKept } from '../src/scenes/sizes-kept.js';
 
 /** The training size of step `step`: the list reshuffled (seeded) every `scales.length` steps. */
 function scaleOfStep(scales: readonly number[], step: number, seed: number): number {
@@ -304,17 +305,11 @@ function makeScaledBatch(seeds: number[], size: number, scale: number): { xs: tf
  * Mean number of `sizes` (shorter side) whose prediction equals the prediction at 224, over `n`
  * held-out single-object scenes: the share of CAMERAS' schedule a map would keep.
  */
-async function sizesKept(model: tfl.LayersModel, n: number, sizes: readonly number[]): Promise<number> {
+async function meanSizesKept(model: tfl.LayersModel, n: number, sizes: readonly number[]): Promise<number> {
   let kept = 0;
   for (let i = 0; i < n; i++) {
     const { xs, ys } = makeBatch([HELD_OUT_SEED + i], 224);
-    const preds: number[] = [];
-    for (const s of sizes) {
-      const p = tf.tidy(() => (model.predict(s === 224 ? xs : resizeImage(xs, [s, s], 'bilinear')) as tf.Tensor2D).argMax(1));
-      preds.push((await p.data())[0]);
-      p.dispose();
-    }
-    kept += preds.filter((p, j) => sizes[j] === 224 || p === preds[sizes.indexOf(224)]).length;
+    kept += await sizesKept((x) => model.predict(x) as tf.Tensor, xs, sizes);
     tf.dispose([xs, ys]);
   }
   return kept / n;
@@ -508,7 +503,7 @@ async function main(): Promise<void> {
   const acc224 = await evaluate(model, args.evalN, 224);
   console.log(`held-out accuracy at 224: ${acc224} (n=${args.evalN}); training ${trainSeconds.toFixed(0)} s`);
   const keptN = Math.min(args.evalN, 100);
-  const kept = await sizesKept(model, keptN, AUTHORS_SIZES);
+  const kept = await meanSizesKept(model, keptN, AUTHORS_SIZES);
   console.log(`sizes of ${AUTHORS_SIZES.join(',')} kept: ${kept.toFixed(2)} on average (n=${keptN})`);
   const bytes = await saveModel(model, args.out);
   const manifest = {
