@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '../core/tf.js';
+import type { ExplainOptions } from '../core/method.js';
 import { occlusion } from './occlusion.js';
 import { rise, riseMasks } from './rise.js';
 import { center } from './center.js';
@@ -174,7 +175,8 @@ describe('the METHODS registry', () => {
   it('every method runs on a small model: a finite [0, 1] map of the image size, no leaks', async () => {
     const model = pooledLinearModel(S, [seeded(48, 41, -0.1, 0.1), seeded(48, 42, -0.1, 0.1)]);
     const image = { width: 11, height: 8, channels: 3 as const, data: Uint8Array.from(seeded(8 * 11 * 3, 43, 0, 255)) };
-    const opts = { sizes: [8], n: 16, samples: 2, steps: 2, square: true };
+    // Every method gets every option and ignores those it does not use, as the CLI passes them.
+    const opts: ExplainOptions & Record<string, unknown> = { sizes: [8], n: 16, samples: 2, steps: 2, square: true };
     expect(Object.keys(METHODS)).toEqual(
       expect.arrayContaining(['cameras', 'gradcam', 'gradcampp', 'hirescam', 'layercam', 'xgradcam', 'scorecam', 'normgrad', 'gradient', 'smoothgrad', 'integrated-gradients', 'rise', 'occlusion', 'center']),
     );

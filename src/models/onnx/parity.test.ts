@@ -89,7 +89,7 @@ describe.each(MODELS)('ONNX import of %s', (name) => {
     const [n, c, h, w] = ref.activation_224.shape;
     expect(target.shape).toEqual([n, h, w, c]);
     expect(target.spatial).toBe(true);
-    expect(layers.at(-1)!.aliases.concat(layers.at(-1)!.name)).toContain('logits');
+    expect((layers.at(-1)!.aliases ?? []).concat(layers.at(-1)!.name)).toContain('logits');
     expect(layers.at(-1)!.shape).toEqual([1, 1000]);
     // Input to output order.
     expect(layers.findIndex((l) => l.name === ref.target_layer)).toBeGreaterThan(layers.length / 2);

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import * as tf from '../../core/tf.js';
 import '@tensorflow/tfjs-backend-wasm';
 import type { ModelAdapter, PreprocessSpec } from '../../core/types.js';
@@ -50,7 +50,7 @@ function decodeBmp(buf: Buffer): { data: Buffer; width: number; height: number }
 
 /** The photo as 8-bit RGB, resized bilinearly to `size`×`size`. */
 async function loadPhoto(file: string, size: number): Promise<Uint8Array> {
-  let img: sharp.Sharp;
+  let img: Sharp;
   if (file.endsWith('.bmp')) {
     const { data, width, height } = decodeBmp(readFileSync(file));
     img = sharp(data, { raw: { width, height, channels: 3 } });
