@@ -164,7 +164,17 @@ describe('cameras eval with --annotations scores exactly the annotated images', 
     const all = await run('ann-all', '--include-unannotated');
     expect(all.code, all.stderr).toBe(0);
     expect((lastJson(all.stdout) as { images: number }).images).toBe(4);
-  }, 120_000);
+    // An annotated image whose class the model has no label for is skipped, not scored by its top-1.
+    const coco = JSON.parse(fs.readFileSync(path.join(dir, 'annotations.json'), 'utf8')) as { categories: { id: number; name: string }[]; annotations: { image_id: number; category_id: number }[]; images: { id: number }[] };
+    coco.categories.push({ id: 999, name: 'unicorn' });
+    for (const ann of coco.annotations) if (ann.image_id === coco.images[0]!.id) ann.category_id = 999;
+    const renamed = path.join(dir, 'unicorn.json');
+    fs.writeFileSync(renamed, JSON.stringify(coco));
+    const skip = await cameras(['eval', 'density', '--images', dir, '--annotations', renamed, '--model', 'scenes', '--methods', 'center', '--out', path.join(tmp, 'ann-unicorn'), '--json', '-q']);
+    expect(skip.code, skip.stderr).toBe(0);
+    expect(skip.stderr).toMatch(/class "unicorn" has no model label: skipped/);
+    expect((lastJson(skip.stdout) as { n: Record<string, Record<string, number>> }).n.center).toEqual({ rhoPlus: 2, rhoMinus: 2 });
+  }, 180_000);
 });
 
 describeVoc('cameras eval density: shards, merge, resume', () => {

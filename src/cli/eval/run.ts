@@ -249,6 +249,7 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
         const logits = needsModel ? (await scorer.logits([image]))[0]! : undefined;
         // The classes to score: annotated ones (pointing game: all; others: when annotated), else top-1.
         const targets: ClassTarget[] = [];
+        let unmatched = false;
         if (a && classes) {
           for (const truth of a.classes) {
             if (!pointingSplits(truth).all) continue; // every object difficult: skipped in both splits
@@ -256,12 +257,15 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
             if (cands.length === 0) {
               if (!unmatchedNoted.has(truth.className)) note(`class "${truth.className}" has no model label: skipped`);
               unmatchedNoted.add(truth.className);
+              unmatched = true;
               continue;
             }
             targets.push({ truth, target: logits ? bestCandidate(logits, cands) : cands[0]! });
           }
         }
-        const useTop1 = o.metric !== 'pointing-game' && targets.length === 0;
+        // An image whose annotated class the model cannot name is skipped, as the note says: scoring
+        // it by its top-1 class instead would mix another question into an annotated evaluation.
+        const useTop1 = o.metric !== 'pointing-game' && targets.length === 0 && !unmatched;
         const shape = scorer.baseShape(height, width);
         let small: RgbImage | undefined;
         // Each map with the number of sizes it kept (methods with an acceptance policy: CAMERAS),
