@@ -4,7 +4,7 @@
  * once, then every protocol variant runs plain PGD (β = 0) and the focused attack on the same Ψ, so
  * the variants are compared on identical images and maps.
  *
- *   npx tsx scripts/attack-study.ts --model mobilenet_v1_0.25_224 --n 30 --variants A,B,C [--sizes 224,324,424]
+ *   npx tsx scripts/attack-study.ts --model mobilenet_v1_0.25_224 --n 30 --variants A,B,C [--sizes 224,324,424] [--extend S20]
  *        [--images DIR] [--out out/attack-study]
  *
  * Variants are named in {@link VARIANTS}. Per-image records go to `OUT/<model>.jsonl`, appended as
@@ -63,6 +63,8 @@ const VARIANTS: Record<string, Variant> = {
   // Stop at p(target) ≥ 0.9 (between first hit and the paper's 99.99 %), ≤ 40 steps, from zero / random.
   P90z: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 40, beta: 20, minConfidence: 0.9 },
   P90r: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 40, beta: 20, minConfidence: 0.9, start: 'random' },
+  // S20 with 60 steps: where S20's focused attack did not reach the target in 20 (MobileNet v2: 12 of 200).
+  S20x60: { norm: 'linf', epsilon: 16, stepSize: 1, steps: 60, beta: 20, minConfidence: 0 },
   // Larger sign step to 99.99 %.
   B2: { norm: 'linf', epsilon: 16, stepSize: 2, steps: 30, beta: 50, minConfidence: 0.9999 },
 };
@@ -91,6 +93,26 @@ const rows: Row[] = fs.existsSync(recordsFile) ? fs.readFileSync(recordsFile, 'u
 const done = new Set(rows.map((r) => `${r.image}|${r.variant}`));
 
 const summaryOnly = args.includes('--summary-only');
+// `--extend V`: the requested variants differ from variant V only by a larger step budget, from the
+// zero start, stopping at the first hit, with a constant step: an attack of V that reached the target
+// took the same steps as it would with the larger budget (PGD is deterministic here). Only the images
+// where an attack of V failed are run; the others take V's row (checked below), so 200 images cost
+// the failures' extra steps, not a second full run.
+const extend = opt('extend', '');
+const extendable = (r: Row) => r.plain.fooled && r.focused.fooled;
+if (extend) {
+  const base = VARIANTS[extend];
+  if (!base) throw new Error(`unknown variant ${extend}`);
+  for (const v of names) {
+    const p = VARIANTS[v]!;
+    const same = p.norm === base.norm && p.epsilon === base.epsilon && p.stepSize === base.stepSize && p.beta === base.beta && p.minConfidence === 0 && base.minConfidence === 0 && (p.start ?? 'zero') === 'zero' && (base.start ?? 'zero') === 'zero' && p.steps >= base.steps;
+    if (!same) throw new Error(`--extend ${extend}: ${v} must differ from it by a larger step budget only (zero start, first-hit stop)`);
+  }
+  for (const r of rows.filter((x) => x.variant === extend && extendable(x))) for (const v of names) if (!done.has(`${r.image}|${v}`)) {
+    rows.push({ ...r, variant: v });
+    done.add(`${r.image}|${v}`);
+  }
+}
 const t0 = performance.now();
 for (const [i, file] of files.entries()) {
   const todo = names.filter((v) => !done.has(`${file}|${v}`));
