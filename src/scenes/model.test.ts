@@ -30,11 +30,10 @@ function fileHandler(modelDir: string): tf.io.IOHandler {
 }
 
 /**
- * Accuracy floor at 224. Issue 13 asks for 0.95; the committed scale-robust model measures 0.926 on
- * the script's 500 held-out scenes (the earlier single-scale model 0.956, see docs/scenes.md), so the
- * floor guards what it reaches, not the issue's target.
+ * Accuracy floor at 224, issue 13's: the scale-robust model must stay as accurate as the single-scale
+ * one it replaced (0.956). It measures 0.970 on the script's 500 held-out scenes (docs/scenes.md).
  */
-const FLOOR = 0.9;
+const FLOOR = 0.95;
 
 /** Seeds of the test's held-out scenes: disjoint from training (1..steps·batch) and from the script's own evaluation. */
 const TEST_SEED = 1_500_000_000;
