@@ -31,7 +31,7 @@ describe('the embedded model on onnxruntime-web through ortAdopter', () => {
   const warnings: string[] = [];
   beforeAll(async () => {
     ortWeb.env.wasm.numThreads = 1;
-    fast = await build({ adopt: ortAdopter(ortWeb as unknown as OrtApi, { executionProviders: ['wasm'] }, 'onnxruntime-web (wasm)', (m) => warnings.push(m)) });
+    fast = await build({ adopt: ortAdopter(ortWeb, { executionProviders: ['wasm'] }, 'onnxruntime-web (wasm)', (m) => warnings.push(m)) });
     slow = await build();
   });
   afterAll(() => {

@@ -7,7 +7,7 @@
 import { cameras } from '../../src/methods/index.js';
 import type { Rgb8Image } from '../../src/image/index.js';
 import type { ModelAdapter } from '../../src/core/types.js';
-import { OrtExportedModel, type AdapterHooks, type OrtApi } from '../../src/browser/index.js';
+import { OrtExportedModel, type AdapterHooks } from '../../src/browser/index.js';
 import type { EngineChoice } from './protocol.js';
 
 /** What {@link startEngine} reports. */
@@ -52,7 +52,7 @@ export async function startEngine(choice: EngineChoice, threads: number | undefi
     const provider = webgpu ? 'webgpu' : 'wasm';
     const engine = `onnxruntime-web (${provider})`;
     notes.push(webgpu ? 'onnxruntime-web on WebGPU' : `onnxruntime-web on WebAssembly with ${n} thread${n === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated)'}`);
-    const hooks = { adopt: ortAdopter(ort as unknown as OrtApi, { executionProviders: [provider], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } }, engine, onWarning) };
+    const hooks = { adopt: ortAdopter(ort, { executionProviders: [provider], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } }, engine, onWarning) };
     return { engine, threads: webgpu ? undefined : n, notes, hooks };
   } catch (e) {
     notes.push(`onnxruntime-web could not start, forward passes on TF.js (${(e as Error).message})`);
