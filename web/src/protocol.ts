@@ -9,7 +9,8 @@ export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /**
  * Forward-pass engines: `tfjs` (the TF.js backend runs everything), `onnxruntime` (onnxruntime-web
  * runs the forward passes of TF.js layers and TFLite models, TF.js the differentiated tails), `auto`
- * (onnxruntime where the e2e run measured it faster: see web/README.md).
+ * (on the WebAssembly and CPU backends, onnxruntime-web for each model whose CAMERAS it runs faster,
+ * timed at load: see web/README.md).
  */
 export type EngineChoice = 'auto' | 'tfjs' | 'onnxruntime';
 
