@@ -118,7 +118,7 @@ async function withCoreCapRaised<T>(wanted: number | undefined, start: () => Pro
  * TF.js alone takes half of them, meant to skip hyper-threads, which leaves a 2-core machine on one
  * thread (see withCoreCapRaised for how the app gets past that cap) (in Node the second thread makes WebAssembly forward passes 1.9× faster, bench/RESULTS.md).
  */
-function everyCore(): number | undefined {
+export function everyCore(): number | undefined {
   const n = globalThis.navigator?.hardwareConcurrency;
   return globalThis.crossOriginIsolated && Number.isInteger(n) && n > 1 ? n : undefined;
 }

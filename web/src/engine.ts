@@ -9,6 +9,7 @@ import type { Rgb8Image } from '../../src/image/index.js';
 import type { ModelAdapter } from '../../src/core/types.js';
 import { OrtExportedModel, type AdapterHooks } from '../../src/browser/index.js';
 import type { EngineChoice } from './protocol.js';
+import { everyCore } from './backend.js';
 
 /** What {@link startEngine} reports. */
 export interface EngineReport {
@@ -17,8 +18,8 @@ export interface EngineReport {
   /** onnxruntime-web's WebAssembly threads (absent on TF.js). */
   threads?: number;
   notes: string[];
-  /** The loaders' hook, absent on TF.js. */
-  hooks?: AdapterHooks;
+  /** The loaders' hook for one load, its fallback notes going to `onWarning`; absent on TF.js. */
+  hooks?: (onWarning: (message: string) => void) => AdapterHooks;
 }
 
 async function hasWebgpuAdapter(): Promise<boolean> {
@@ -32,10 +33,11 @@ async function hasWebgpuAdapter(): Promise<boolean> {
 
 /**
  * Starts the engine. `onnxruntime` uses WebGPU where there is an adapter, else WebAssembly with
- * `threads` threads (every core of a cross-origin isolated page by default; one otherwise, since
- * threads need SharedArrayBuffer). Falls back to TF.js, with a note, when onnxruntime-web cannot start.
+ * `threads` threads (every core of a cross-origin isolated page by default, as TF.js; one otherwise,
+ * since threads need SharedArrayBuffer). Falls back to TF.js, with a note, when onnxruntime-web
+ * cannot start.
  */
-export async function startEngine(choice: EngineChoice, threads: number | undefined, onWarning: (m: string) => void): Promise<EngineReport> {
+export async function startEngine(choice: EngineChoice, threads: number | undefined): Promise<EngineReport> {
   if (choice === 'tfjs') return { engine: 'tfjs', notes: ['forward passes on TF.js'] };
   const notes: string[] = [];
   try {
@@ -45,14 +47,14 @@ export async function startEngine(choice: EngineChoice, threads: number | undefi
       import('onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url').then((m: { default: string }) => m.default),
     ]);
     ort.env.wasm.wasmPaths = { wasm: wasmUrl };
-    const cores = navigator.hardwareConcurrency || 1;
-    const n = globalThis.crossOriginIsolated ? Math.max(1, Math.min(threads ?? cores, 16)) : 1;
+    const n = globalThis.crossOriginIsolated ? Math.max(1, Math.min(threads ?? everyCore() ?? 1, 16)) : 1;
     ort.env.wasm.numThreads = n;
     const webgpu = await hasWebgpuAdapter();
     const provider = webgpu ? 'webgpu' : 'wasm';
     const engine = `onnxruntime-web (${provider})`;
     notes.push(webgpu ? 'onnxruntime-web on WebGPU' : `onnxruntime-web on WebAssembly with ${n} thread${n === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (the page is not cross-origin isolated)'}`);
-    const hooks = { adopt: ortAdopter(ort, { executionProviders: [provider], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } }, engine, onWarning) };
+    const sessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } };
+    const hooks = (onWarning: (message: string) => void): AdapterHooks => ({ adopt: ortAdopter(ort, sessionOptions, engine, onWarning) });
     return { engine, threads: webgpu ? undefined : n, notes, hooks };
   } catch (e) {
     notes.push(`onnxruntime-web could not start, forward passes on TF.js (${(e as Error).message})`);

@@ -15,10 +15,8 @@ const scope = self as unknown as { postMessage(m: Response, transfer?: Transfera
 
 let model: ModelAdapter | undefined;
 let backend = 'none';
-/** The loaders' hook of the forward-pass engine (onnxruntime-web), if one was started. */
-let hooks: AdapterHooks | undefined;
-/** Where the engine's notes on the model being loaded go (a model it cannot run stays on TF.js). */
-let loadNotes: string[] | undefined;
+/** The loaders' hook of the forward-pass engine (onnxruntime-web), if one was started, per load. */
+let hooksFor: ((onWarning: (message: string) => void) => AdapterHooks) | undefined;
 /** `auto` engine: each model keeps onnxruntime-web only where it measures faster (see keepFaster). */
 let measureEngines = false;
 /** Requests run one at a time: TF.js holds one backend and models are not re-entrant. */
@@ -36,7 +34,8 @@ function resolveEngine(choice: EngineChoice, tfBackend: string): 'tfjs' | 'onnxr
 
 async function load(source: ModelSource, id: number): Promise<ModelReport> {
   const notes: string[] = [];
-  loadNotes = notes;
+  // A model the engine cannot run stays on TF.js; the reason goes to this load's notes.
+  const hooks = hooksFor?.((m) => notes.push(m));
   const started = performance.now();
   const onProgress = (file: string, loaded: number, total: number | undefined): void =>
     post({ id, type: 'progress', done: loaded, total: total ?? 0, message: `downloading ${file}` });
@@ -87,8 +86,8 @@ async function handle(req: Request): Promise<void> {
       case 'init': {
         const r = await startBackend(req.backend, req.threads);
         backend = r.backend;
-        const e = await startEngine(resolveEngine(req.engine ?? 'auto', r.backend), req.threads, (m) => loadNotes?.push(m));
-        hooks = e.hooks;
+        const e = await startEngine(resolveEngine(req.engine ?? 'auto', r.backend), req.threads);
+        hooksFor = e.hooks;
         measureEngines = (req.engine ?? 'auto') === 'auto' && !!e.hooks;
         post({ id: req.id, type: 'ok', value: { ...r, notes: [...r.notes, ...e.notes], engine: e.engine, ...(e.threads !== undefined ? { engineThreads: e.threads } : {}) } });
         return;
