@@ -11,7 +11,7 @@ import { asClassScores } from '../core/logits.js';
 import type { HeadOutput, LayerInfo, ModelAdapter, PreprocessSpec, SplitModel } from '../core/types.js';
 import { randomizable } from '../analysis/randomize.js';
 import { EXPORT_INPUT, OnnxExportError } from './onnx-export/builder.js';
-import { layersExporter, tfliteExporter, type OnnxExporter } from './onnx-export/exporter.js';
+import { exporterFor, type OnnxExporter } from './onnx-export/exporter.js';
 import type { AdapterHooks, BuiltModel } from './build-adapter.js';
 
 /** An onnxruntime tensor, as both onnxruntime-node and onnxruntime-web define it. */
@@ -214,9 +214,8 @@ export async function loadExportedWith(ort: OrtApi, tfjs: ModelAdapter, exporter
  */
 export function ortAdopter(ort: OrtApi, sessionOptions: object, engine: string, onWarning?: (message: string) => void): NonNullable<AdapterHooks['adopt']> {
   return async (built: BuiltModel) => {
-    const exporter = built.format === 'tfjs-layers' ? layersExporter(built.adapter) : tfliteExporter(built.adapter);
     try {
-      return await loadExportedWith(ort, built.adapter, exporter, sessionOptions, engine);
+      return await loadExportedWith(ort, built.adapter, exporterFor(built), sessionOptions, engine);
     } catch (e) {
       onWarning?.(`${built.adapter.name}: forward passes on TF.js, not ${engine} (${(e as Error).message})`);
       return built.adapter;

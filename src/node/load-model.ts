@@ -138,10 +138,7 @@ async function buildAdapter(
     adopt: (built) =>
       onOrt(
         built.adapter,
-        async () => {
-          const exporters = await import('../models/onnx-export/exporter.js');
-          return built.format === 'tfjs-layers' ? exporters.layersExporter(built.adapter) : exporters.tfliteExporter(built.adapter);
-        },
+        async () => (await import('../models/onnx-export/exporter.js')).exporterFor(built),
         opts,
       ),
   });

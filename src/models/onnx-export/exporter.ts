@@ -6,6 +6,7 @@ import type { LayersModelAdapter } from '../layers-adapter.js';
 import type { TfliteModel } from '../tflite/adapter.js';
 import { layersToOnnx } from './layers.js';
 import { tfliteToOnnx } from './tflite.js';
+import type { BuiltModel } from '../build-adapter.js';
 
 /** An exported head: input `input` NHWC; outputs `out0` (κ, NHWC) and `out1…` (the context). */
 export interface ExportedHead {
@@ -51,4 +52,9 @@ export function tfliteExporter(model: TfliteModel): OnnxExporter {
       return tfliteToOnnx(model.modelDef, [plan.tensor], { logits: { scale: plan.scale } });
     },
   };
+}
+
+/** The exporter of a model the factory built on TF.js, whichever importer built it. */
+export function exporterFor(built: BuiltModel): OnnxExporter {
+  return built.format === 'tfjs-layers' ? layersExporter(built.adapter) : tfliteExporter(built.adapter);
 }
