@@ -67,6 +67,7 @@ export async function modelFromOptions(opts: ModelCliOptions): Promise<ModelAdap
     labelsFile: opts.labels,
     inputSize: intOption(opts.inputSize, '--input-size'),
     engine: (opts.engine as LoadModelOptions['engine']) ?? 'auto',
+    threads: intOption(opts.threads, '--threads'),
     onWarning: note,
   };
   if (opts.engine && !['auto', 'onnxruntime', 'tfjs'].includes(opts.engine)) throw new CliError(`--engine must be auto, onnxruntime or tfjs`, 2);
@@ -91,7 +92,7 @@ export function addModelLoadOptions(cmd: Command): Command {
     .option('--input-size <px>', 'override the model\'s native input size (the base size)')
     .option('--engine <name>', 'forward engine: auto (onnxruntime where the model can run there), onnxruntime or tfjs', 'auto')
     .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
-    .option('--threads <n>', 'WebAssembly threads (default: all cores)');
+    .option('--threads <n>', 'threads of the WebAssembly backend (default: all cores) and of onnxruntime (default: 2)');
 }
 
 /** Adds the options of how a map is computed: layer κ, input resize, prediction check, aspect. */

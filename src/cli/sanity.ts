@@ -68,7 +68,7 @@ export function modelOptions(cmd: Command): Command {
     .option('--input-size <px>', "override the model's native input size")
     .option('--engine <name>', 'forward engine: auto (onnxruntime where the model can run there), onnxruntime or tfjs', 'auto')
     .option('--backend <name>', 'TF.js backend: auto, wasm, cpu or tensorflow (tfjs-node)', 'auto')
-    .option('--threads <n>', 'WebAssembly threads (default: all cores)')
+    .option('--threads <n>', 'threads of the WebAssembly backend (default: all cores) and of onnxruntime (default: 2)')
     .option('--sizes <list>', 'CAMERAS input sizes (shorter side, px; default 224,324,…,924)')
     .option('--max-pixels <n>', `refuse images larger than this many pixels (default ${DEFAULT_MAX_PIXELS})`)
     .option('-q, --quiet', 'no progress on stderr')

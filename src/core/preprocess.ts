@@ -49,3 +49,35 @@ export function normalizeInput(x: tf.Tensor4D, spec: PreprocessSpec): tf.Tensor4
     return tf.div(tf.sub(tf.div(v, spec.scale), tf.tensor1d([...spec.mean])), tf.tensor1d([...spec.std]));
   });
 }
+
+/**
+ * Same-size images as one normalised `[B, H, W, 3]` tensor, in a single pass over plain arrays.
+ * Equal to `normalizeInput(concat(images.map(imageToTensor)), spec)` to the last bit (each step
+ * rounded to float32 as TF.js does), at a fraction of the cost: metrics that score hundreds of
+ * intermediate images per map (insertion/deletion) spent more time in those three tensor ops
+ * than in the model.
+ */
+export function normalizedBatch(images: readonly RgbImage[], spec: PreprocessSpec): tf.Tensor4D {
+  if (images.length === 0) throw new RangeError('normalizedBatch: no images');
+  const { width, height } = images[0]!;
+  const f = Math.fround;
+  const scale = f(spec.scale);
+  const mean = spec.mean.map(f);
+  const std = spec.std.map(f);
+  // Output channel c reads input channel c, or 2 − c when the model wants BGR.
+  const from = spec.bgr ? [2, 1, 0] : [0, 1, 2];
+  const pixels = width * height;
+  const out = new Float32Array(images.length * pixels * 3);
+  let o = 0;
+  for (const image of images) {
+    const { channels, data } = image;
+    if (image.width !== width || image.height !== height) throw new RangeError('normalizedBatch: images must share one size');
+    if (!(width > 0 && height > 0) || (channels !== 3 && channels !== 4) || data.length !== pixels * channels) {
+      throw new Error(`image data does not match ${image.width}×${image.height}×${channels}`);
+    }
+    for (let j = 0; j < data.length; j += channels) {
+      for (let c = 0; c < 3; c++) out[o++] = f(f(f(f(data[j + from[c]!]!) / scale) - mean[c]!) / std[c]!);
+    }
+  }
+  return tf.tensor4d(out, [images.length, height, width, 3]);
+}

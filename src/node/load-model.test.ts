@@ -47,7 +47,7 @@ describeShared('fixtures/onnx/resnet18.onnx', 'models/tflite/mobilenet_v1_0.25_1
 
   for (const engine of ['onnxruntime', 'tfjs'] as const) {
     it(`loads an ONNX export (${engine} engine) that predicts the PyTorch logits, with its module-path layers`, async () => {
-      const model = await loadModel(`${base}/models/resnet18.onnx`, { onnxEngine: engine });
+      const model = await loadModel(`${base}/models/resnet18.onnx`, { onnxEngine: engine, threads: 1 });
       try {
         expect(model.engine).toBe(engine === 'onnxruntime' ? 'onnxruntime-node' : `tfjs-${tf.getBackend()}`);
         expect(model.defaultLayer()).toBe('layer4');
@@ -82,6 +82,8 @@ describeShared('fixtures/onnx/resnet18.onnx', 'models/tflite/mobilenet_v1_0.25_1
     await expect(loadModel(`${base}/models/nope.onnx`)).rejects.toThrow(/download failed: .*nope\.onnx: HTTP 404/);
     const before = requests.length;
     await expect(loadModel(`${base}/models/resnet18.bin`)).rejects.toThrow(/cannot tell the model format/);
+    // A bad thread count is refused before anything is fetched, not taken as a reason to fall back to TF.js.
+    await expect(loadModel(`${base}/models/resnet18.onnx`, { threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
     expect(requests.length).toBe(before);
   });
 });

@@ -29,6 +29,11 @@ export interface LoadModelOptions {
    * or operator means TF.js), and throws with `onnxruntime` when it cannot.
    */
   engine?: Engine;
+  /**
+   * onnxruntime intra-op threads (default 2). Shards or jobs run side by side on one machine want
+   * one each, as the CLI's `--threads` gives them.
+   */
+  threads?: number;
   /** @deprecated The former name of {@link engine}, which now applies to every format. */
   onnxEngine?: Engine;
   /** Called with human-readable notes (e.g. labels that could not be found). */
@@ -128,7 +133,7 @@ async function buildAdapter(
       if (engine === 'tfjs') return undefined;
       try {
         const ort = await import('./onnx-runtime.js');
-        return await ort.loadOnnxModelWithOrt(bytes, common);
+        return await ort.loadOnnxModelWithOrt(bytes, { ...common, ...ortThreads(opts) });
       } catch (e) {
         if (engine === 'onnxruntime') throw e;
         warnOrtMissing(e, opts.onWarning);
@@ -142,6 +147,12 @@ async function buildAdapter(
         opts,
       ),
   });
+}
+
+function ortThreads(opts: LoadModelOptions): { intraOpNumThreads?: number } {
+  if (opts.threads === undefined) return {};
+  if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`threads must be a positive integer, got ${opts.threads}`);
+  return { intraOpNumThreads: opts.threads };
 }
 
 function engineOf(opts: LoadModelOptions): Engine {
@@ -158,7 +169,7 @@ async function onOrt(tfjs: ModelAdapter, exporter: () => Promise<OnnxExporter>, 
   if (engine === 'tfjs') return tfjs;
   try {
     const ort = await import('./ort-exported-model.js');
-    return await ort.loadExportedWithOrt(tfjs, await exporter());
+    return await ort.loadExportedWithOrt(tfjs, await exporter(), ortThreads(opts));
   } catch (e) {
     if (engine === 'onnxruntime') {
       tfjs.dispose();
@@ -202,6 +213,7 @@ function warnOrtMissing(e: unknown, warn: ((m: string) => void) | undefined, wha
  * by URL. A `cameras.json` beside `model.json` supplies preprocessing, labels and the default layer.
  */
 export async function loadModel(spec: string, opts: LoadModelOptions = {}): Promise<ModelAdapter> {
+  ortThreads(opts); // a bad thread count is the caller's error, not a reason to fall back to TF.js
   const warn = opts.onWarning ?? (() => {});
   const zoo = ZOO[spec];
   if (zoo) {

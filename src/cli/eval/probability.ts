@@ -5,7 +5,7 @@
  */
 import * as tf from '../../core/tf.js';
 import type { ModelAdapter, RgbImage } from '../../core/types.js';
-import { imageToTensor, normalizeInput } from '../../core/preprocess.js';
+import { normalizedBatch } from '../../core/preprocess.js';
 import { resizeImage } from '../../core/resize.js';
 import { scaledShape } from '../../core/schedule.js';
 import type { ProbabilityFn } from '../../metrics/pixels.js';
@@ -42,13 +42,14 @@ export class ModelScorer {
     for (const im of images) {
       if (im.width !== width || im.height !== height) throw new RangeError('ModelScorer: images of one batch must have the same size');
     }
-    return tf.tidy(() => {
-      const parts = images.map((im) => imageToTensor(im));
-      const x = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
-      const normalised = normalizeInput(x, this.model.preprocess);
-      const shape = this.baseShape(height, width);
-      return shape[0] === height && shape[1] === width ? normalised : resizeImage(normalised, shape, this.options.inputResize ?? 'bilinear');
-    });
+    const normalised = normalizedBatch(images, this.model.preprocess);
+    const shape = this.baseShape(height, width);
+    if (shape[0] === height && shape[1] === width) return normalised;
+    try {
+      return resizeImage(normalised, shape, this.options.inputResize ?? 'bilinear');
+    } finally {
+      normalised.dispose();
+    }
   }
 
   /** Logits `[B][classes]` for same-size images. */
