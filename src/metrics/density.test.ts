@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RgbImage } from '../core/types.js';
 import { gaussianBlur, gaussianKernel } from './blur.js';
 import { mapDensity } from './density.js';
-import { deletionCurve, insertionCurve, insertionDeletion, saliencyOrder, trapezoidAuc } from './insertion-deletion.js';
+import { curveKey, deletionCurve, insertionCurve, insertionDeletion, saliencyOrder, trapezoidAuc } from './insertion-deletion.js';
 import { maskImage } from './pixels.js';
 
 function uniform(width: number, height: number, value: number, channels: 3 | 4 = 3): RgbImage {
@@ -115,6 +115,33 @@ describe('insertion and deletion', () => {
     expect(both.insertion.scores).toHaveLength(3);
     expect(both.deletion.scores[0]).toBe(1);
     expect(calls).toBe(6);
+  });
+
+  it('gives maps equal curve keys exactly when every step changes the same pixels, and then equal curves', async () => {
+    const data = new Uint8Array(W * H * 3);
+    for (let p = 0; p < W * H; p++) data.fill((p * 37) % 251, 3 * p, 3 * p + 3);
+    const image: RgbImage = { width: W, height: H, channels: 3, data };
+    // A model that sees where the pixels went: any change of the pixel sets changes its score.
+    const weighted = async (im: RgbImage) => {
+      let s = 0;
+      for (let p = 0; p < W * H; p++) s += (im.data[3 * p]! * (p + 1)) / (255 * 136);
+      return Math.min(1, s);
+    };
+    const map = Array.from({ length: 16 }, (_, i) => 1 - i / 16);
+    // Pixels 0 and 1 swap places: both are in the first step of 4.
+    const within = map.slice();
+    [within[0], within[1]] = [map[1]!, map[0]!];
+    // Pixels 3 and 4 swap places: across the first step's boundary.
+    const across = map.slice();
+    [across[3], across[4]] = [map[4]!, map[3]!];
+    const opts = { pixelsPerStep: 4 };
+    expect(Array.from(curveKey(within, opts))).toEqual(Array.from(curveKey(map, opts)));
+    expect(Array.from(curveKey(across, opts))).not.toEqual(Array.from(curveKey(map, opts)));
+    const a = await insertionDeletion(image, map, weighted, opts);
+    expect(await insertionDeletion(image, within, weighted, opts)).toEqual(a);
+    const b = await insertionDeletion(image, across, weighted, opts);
+    expect(b.deletion.scores).not.toEqual(a.deletion.scores);
+    expect(() => curveKey(map, { steps: 0 })).toThrow(/steps/);
   });
 
   it('rejects bad options and maps', async () => {

@@ -58,6 +58,20 @@ export function saliencyOrder(map: ArrayLike<number>): Uint32Array {
   return Uint32Array.from(idx);
 }
 
+/**
+ * What the curves of `map` depend on: the set of pixels each step changes, each step's indices
+ * sorted. Two maps of one image with equal keys (under the same step options) have identical
+ * insertion and deletion curves, however differently they order pixels within a step; maps that
+ * differ only by rounding (HiResCAM or XGrad-CAM next to Grad-CAM on a model ending in global
+ * average pooling) often do, and can share one computation.
+ */
+export function curveKey(map: ArrayLike<number>, options: CurveOptions = {}): Uint32Array {
+  const key = saliencyOrder(map);
+  const step = stepSize(key.length, options);
+  for (let first = 0; first < key.length; first += step) key.subarray(first, Math.min(key.length, first + step)).sort();
+  return key;
+}
+
 /** Trapezoid area under `ys` over `xs` (both the same length, xs increasing). */
 export function trapezoidAuc(xs: readonly number[], ys: readonly number[]): number {
   if (xs.length !== ys.length || xs.length < 2) throw new RangeError('trapezoidAuc: need two or more matching points');
