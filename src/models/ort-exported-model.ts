@@ -8,7 +8,8 @@
  */
 import * as tf from '../core/tf.js';
 import { asClassScores } from '../core/logits.js';
-import type { HeadOutput, LayerInfo, ModelAdapter, PreprocessSpec, SplitModel } from '../core/types.js';
+import type { HeadOutput, ModelAdapter, SplitModel } from '../core/types.js';
+import { DescribedBy } from './described-by.js';
 import { randomizable } from '../analysis/randomize.js';
 import { EXPORT_INPUT, OnnxExportError } from './onnx-export/builder.js';
 import { exporterFor, type OnnxExporter } from './onnx-export/exporter.js';
@@ -51,7 +52,7 @@ function fromOrt(t: OrtTensor): tf.Tensor {
  * needs gradients (tails, {@link predictDifferentiable}) is the TF.js import's. A cut the exporter
  * cannot write (a layer after an unsupported one) runs its head in TF.js instead.
  */
-export class OrtExportedModel implements ModelAdapter {
+export class OrtExportedModel extends DescribedBy implements ModelAdapter {
   /** onnxruntime sessions: heads by layer, and the whole model under the empty key. */
   private readonly sessions = new Map<string, Promise<{ session: OrtSession; outputs: number } | undefined>>();
   private released = false;
@@ -65,36 +66,10 @@ export class OrtExportedModel implements ModelAdapter {
     /** Which engine runs the forward passes, e.g. `onnxruntime-node` or `onnxruntime-web (wasm)`. */
     readonly engine: string,
   ) {
+    super(tfjs);
     // The weight-randomisation sanity check works on the TF.js model; offer it through this one.
     const r = randomizable(tfjs);
     if (r) Object.assign(this, { weightedLayers: () => r.weightedLayers(), blocks: r.blocks && (() => r.blocks!()), randomized: (layers: readonly string[], seed: number) => r.randomized(layers, seed) });
-  }
-
-  /** Display name. */
-  get name(): string {
-    return this.tfjs.name;
-  }
-  /** Class names, when known. */
-  get labels(): readonly string[] | undefined {
-    return this.tfjs.labels;
-  }
-  /** Input normalisation. */
-  get preprocess(): PreprocessSpec {
-    return this.tfjs.preprocess;
-  }
-  /** Native input size. */
-  get inputSize(): number {
-    return this.tfjs.inputSize;
-  }
-
-  /** Layers of the TF.js import. */
-  listLayers(): LayerInfo[] {
-    return this.tfjs.listLayers();
-  }
-
-  /** The TF.js import's default layer. */
-  defaultLayer(): string {
-    return this.tfjs.defaultLayer();
   }
 
   /**

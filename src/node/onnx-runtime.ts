@@ -10,7 +10,8 @@
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import * as tf from '../core/tf.js';
-import type { HeadOutput, LayerInfo, ModelAdapter, PreprocessSpec, SplitModel } from '../core/types.js';
+import type { HeadOutput, ModelAdapter, SplitModel } from '../core/types.js';
+import { DescribedBy } from '../models/described-by.js';
 import { loadOnnxModel, type OnnxModel, type OnnxModelOptions } from '../models/onnx/index.js';
 
 const { onnx } = onnxProto;
@@ -82,7 +83,7 @@ function fromOrt(t: ort.Tensor, nhwc4d: boolean): tf.Tensor {
 }
 
 /** An ONNX model whose forward passes run in onnxruntime-node and whose tails run in TF.js. */
-export class OrtOnnxModel implements ModelAdapter {
+export class OrtOnnxModel extends DescribedBy implements ModelAdapter {
   /** Forward passes run in onnxruntime-node. */
   readonly engine = 'onnxruntime-node';
   /**
@@ -97,7 +98,9 @@ export class OrtOnnxModel implements ModelAdapter {
     private readonly inner: OnnxModel,
     private readonly bytes: Uint8Array,
     private readonly sessionOptions: ort.InferenceSession.SessionOptions,
-  ) {}
+  ) {
+    super(inner);
+  }
 
   /**
    * The TF.js import as a complete TF.js model: its weights before the cut, which onnxruntime
@@ -106,33 +109,6 @@ export class OrtOnnxModel implements ModelAdapter {
   get tfjs(): OnnxModel {
     this.inner.graph.materializeNodes(this.inner.graph.fullPlan());
     return this.inner;
-  }
-
-  /** Display name. */
-  get name(): string {
-    return this.inner.name;
-  }
-  /** Class names, when given. */
-  get labels(): readonly string[] | undefined {
-    return this.inner.labels;
-  }
-  /** Input normalisation (torchvision's by default). */
-  get preprocess(): PreprocessSpec {
-    return this.inner.preprocess;
-  }
-  /** Native input size. */
-  get inputSize(): number {
-    return this.inner.inputSize;
-  }
-
-  /** Layers of the TF.js import (module paths, tensor names as aliases). */
-  listLayers(): LayerInfo[] {
-    return this.inner.listLayers();
-  }
-
-  /** The output of the last spatial block. */
-  defaultLayer(): string {
-    return this.inner.defaultLayer();
   }
 
   /** The session computing `outputs` (the whole model when `outputs` is empty), created once. */
