@@ -2,7 +2,9 @@
  * The per-model part of `npm run bench`: for each zoo model, the embedded model and the benchmark
  * ResNet-50 (ONNX export), a CAMERAS map at the authors' 8 sizes and the same sizes' forward passes
  * alone, with each engine (`onnxruntime`: heads and predictions in onnxruntime-node, tails in TF.js;
- * `tfjs`: everything in TF.js), each (model, engine) in its own child process.
+ * `tfjs`: everything in TF.js), each (model, engine) in its own child process; and what one map
+ * costs in `cameras eval insertion-deletion` (its two curves at 50 steps, 102 images through the
+ * model in batches of 16), which is what sizes a data-set evaluation.
  *
  *   npx tsx bench/models.ts [--models scenes,darknet_tiny,...] [--runs 3] [--json]
  */
@@ -17,6 +19,8 @@ import { makeResNetSpec } from './resnet-spec.js';
 import { TORCH_PREPROCESS } from './resnet50.js';
 import { resnetToOnnx } from './resnet-onnx.js';
 import { argValue, load1, median, peakRssMb, timeMs } from './stats.js';
+import { ModelScorer } from '../src/cli/eval/probability.js';
+import { batchedInsertionDeletion } from '../src/metrics/insertion-deletion.js';
 
 /** Models of the table: the zoo, the embedded model, and `resnet50` (the benchmark's ONNX export). */
 export const BENCH_MODELS = ['mobilenet_v1_0.25_224', 'darknet_tiny', 'mobilenet_v2_1.0_224', 'scenes', 'resnet50'];
@@ -36,6 +40,8 @@ export interface ModelBench {
   forwardOnlyMs: number;
   /** CAMERAS / forward passes alone. */
   ratio: number;
+  /** Insertion and deletion curves of one map at 50 steps, as `cameras eval` scores them. */
+  insertionDeletionMs: number;
   peakRssMb: number;
   load: [number, number];
 }
@@ -85,7 +91,10 @@ export async function benchModel(name: string, engine: ModelBench['engine'], run
         tf.dispose([x, y]);
       }
     });
-    return { model: name, engine, adapterEngine: model.engine, layer, sizes, camerasMs, forwardOnlyMs, ratio: camerasMs / forwardOnlyMs, peakRssMb: peakRssMb(), load: [loadBefore, load1()] };
+    const scorer = new ModelScorer(model);
+    const map = Float32Array.from({ length: image.width * image.height }, (_, i) => Math.sin(i / 97) + Math.cos(i / 13));
+    const insertionDeletionMs = await medianMs(runs, () => batchedInsertionDeletion(image, map, (ims) => scorer.probabilities(ims, 1), { steps: 50 }));
+    return { model: name, engine, adapterEngine: model.engine, layer, sizes, camerasMs, forwardOnlyMs, ratio: camerasMs / forwardOnlyMs, insertionDeletionMs, peakRssMb: peakRssMb(), load: [loadBefore, load1()] };
   } finally {
     model.dispose();
   }
@@ -127,7 +136,7 @@ export async function benchModels(models: readonly string[], runs: number, log: 
 /** The per-model table: CAMERAS and forward-only ms per engine, their ratios, and the speed-up. */
 export function modelsTable(results: readonly ModelBench[]): string {
   const rows: string[][] = [
-    ['model', 'layer', 'CAMERAS ms ort', 'CAMERAS ms tfjs', 'speed-up', 'fwd ms ort', 'fwd ms tfjs', 'ratio ort', 'ratio tfjs', 'peak RSS MB ort / tfjs'],
+    ['model', 'layer', 'CAMERAS ms ort', 'CAMERAS ms tfjs', 'speed-up', 'fwd ms ort', 'fwd ms tfjs', 'ratio ort', 'ratio tfjs', 'ins/del ms ort', 'ins/del ms tfjs', 'peak RSS MB ort / tfjs'],
   ];
   const models = [...new Set(results.map((r) => r.model))];
   for (const m of models) {
@@ -144,6 +153,8 @@ export function modelsTable(results: readonly ModelBench[]): string {
       f0(t?.forwardOnlyMs),
       o ? o.ratio.toFixed(2) : '—',
       t ? t.ratio.toFixed(2) : '—',
+      f0(o?.insertionDeletionMs),
+      f0(t?.insertionDeletionMs),
       `${f0(o?.peakRssMb)} / ${f0(t?.peakRssMb)}`,
     ]);
   }
