@@ -244,10 +244,10 @@ interface TimedRun {
 /**
  * CAMERAS on WebAssembly under each setting (URL parameters), each on its own page (its own
  * worker), timed alternately so that all see the same load on a shared machine. The first run of
- * each page is a warm-up (kernel set-up, weights into the WebAssembly heap, session creation) and
+ * is not counted. Returns the runs and, with `withMaps`, the last map of each page (downloaded).
  * is not counted. Returns the runs and the last map of each page.
  */
-async function timedComparison(newPage: () => Promise<Page>, port: number, settings: { asked: string; query: string }[], sizes: number[], repeats: number, model = MODEL): Promise<{ hardwareConcurrency: number; isolated: boolean; runs: TimedRun[]; maps: Float32Array[] }> {
+async function timedComparison(newPage: () => Promise<Page>, port: number, settings: { asked: string; query: string }[], sizes: number[], repeats: number, model = MODEL, withMaps = false): Promise<{ hardwareConcurrency: number; isolated: boolean; runs: TimedRun[]; maps: Float32Array[] }> {
   const pages: { page: Page; run: TimedRun }[] = [];
   let hardwareConcurrency = 0;
   let isolated = false;
@@ -279,10 +279,12 @@ async function timedComparison(newPage: () => Promise<Page>, port: number, setti
   const maps: Float32Array[] = [];
   for (const p of pages) {
     p.run.medianMs = median(p.run.ms);
-    const [dl] = await Promise.all([p.page.waitForEvent('download'), p.page.click('#panel-cameras [data-download="npy"]')]);
-    const file = path.join(ART, `compare.${model}.${p.run.asked.replace(/[^a-z0-9]+/gi, '-')}.npy`);
-    await dl.saveAs(file);
-    maps.push(decodeNpy(new Uint8Array(fs.readFileSync(file))).data as Float32Array);
+    if (withMaps) {
+      const [dl] = await Promise.all([p.page.waitForEvent('download'), p.page.click('#panel-cameras [data-download="npy"]')]);
+      const file = path.join(ART, `compare.${model}.${p.run.asked.replace(/[^a-z0-9]+/gi, '-')}.npy`);
+      await dl.saveAs(file);
+      maps.push(decodeNpy(new Uint8Array(fs.readFileSync(file))).data as Float32Array);
+    }
     await p.page.close();
   }
   return { hardwareConcurrency, isolated, runs: pages.map((p) => p.run), maps };
@@ -318,7 +320,7 @@ async function engineComparison(newPage: () => Promise<Page>, port: number, mode
     { asked: 'engine=tfjs', query: '&engine=tfjs' },
     { asked: 'engine=onnxruntime', query: '&engine=onnxruntime' },
   ];
-  const { runs, maps } = await timedComparison(newPage, port, settings, ENGINE_SIZES, ENGINE_REPEATS, model);
+  const { runs, maps } = await timedComparison(newPage, port, settings, ENGINE_SIZES, ENGINE_REPEATS, model, true);
   const [tfjs, ort] = runs;
   const speedup = tfjs.medianMs / ort.medianMs;
   const diff = maxAbsDiff(maps[0], maps[1]);
