@@ -244,8 +244,8 @@ interface TimedRun {
 /**
  * CAMERAS on WebAssembly under each setting (URL parameters), each on its own page (its own
  * worker), timed alternately so that all see the same load on a shared machine. The first run of
+ * each page is a warm-up (kernel set-up, weights into the WebAssembly heap, session creation) and
  * is not counted. Returns the runs and, with `withMaps`, the last map of each page (downloaded).
- * is not counted. Returns the runs and the last map of each page.
  */
 async function timedComparison(newPage: () => Promise<Page>, port: number, settings: { asked: string; query: string }[], sizes: number[], repeats: number, model = MODEL, withMaps = false): Promise<{ hardwareConcurrency: number; isolated: boolean; runs: TimedRun[]; maps: Float32Array[] }> {
   const pages: { page: Page; run: TimedRun }[] = [];
