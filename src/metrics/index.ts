@@ -19,7 +19,7 @@ export type { DensityResult } from './density.js';
 export { mapDensity } from './density.js';
 export { gaussianBlur, gaussianKernel, RISE_BLUR } from './blur.js';
 export type { BatchedCurveOptions, BatchProbabilityFn, CurveOptions, CurveResult } from './insertion-deletion.js';
-export { batchedInsertionDeletion, curveKey, deletionCurve, insertionCurve, insertionDeletion, saliencyOrder, trapezoidAuc } from './insertion-deletion.js';
+export { batchedInsertionDeletion, curveKey, deletionCurve, insertionCurve, insertionDeletion, insertionDeletionOfMaps, saliencyOrder, trapezoidAuc } from './insertion-deletion.js';
 export type { HogOptions, SsimOptions } from './similarity.js';
 export { averageRanks, hogDescriptor, hogSimilarity, pearson, spearman, ssim } from './similarity.js';
 export type { ColumnSpec, MetricSummary } from './summary.js';

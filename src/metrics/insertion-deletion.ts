@@ -66,10 +66,21 @@ export function saliencyOrder(map: ArrayLike<number>): Uint32Array {
  * average pooling) often do, and can share one computation.
  */
 export function curveKey(map: ArrayLike<number>, options: CurveOptions = {}): Uint32Array {
-  const key = saliencyOrder(map);
-  const step = stepSize(key.length, options);
+  const order = saliencyOrder(map);
+  return stepSets(order, stepSize(order.length, options));
+}
+
+/** `order` cut into steps of `step` pixels, each step's indices sorted (a copy). */
+function stepSets(order: Uint32Array, step: number): Uint32Array {
+  const key = Uint32Array.from(order);
   for (let first = 0; first < key.length; first += step) key.subarray(first, Math.min(key.length, first + step)).sort();
   return key;
+}
+
+function sameValues(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Trapezoid area under `ys` over `xs` (both the same length, xs increasing). */
@@ -99,7 +110,7 @@ async function curve(
   finish: Float32Array,
   width: number,
   height: number,
-  map: ArrayLike<number>,
+  order: Uint32Array,
   score: BatchProbabilityFn,
   options: BatchedCurveOptions,
 ): Promise<CurveResult> {
@@ -107,7 +118,6 @@ async function curve(
   const step = stepSize(n, options);
   const batchSize = options.batchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  const order = saliencyOrder(map);
   const total = Math.ceil(n / step) + 1;
   const current = Float32Array.from(start);
   const scores: number[] = [];
@@ -151,7 +161,7 @@ function oneByOne(probability: ProbabilityFn): BatchProbabilityFn {
 export async function deletionCurve(image: RgbImage, map: ArrayLike<number>, probability: ProbabilityFn, options: CurveOptions = {}): Promise<CurveResult> {
   const src = toFloatRgb(image);
   checkMapSize(map, src.width, src.height, 'deletionCurve');
-  return curve(src.data, new Float32Array(src.data.length), src.width, src.height, map, oneByOne(probability), options);
+  return curve(src.data, new Float32Array(src.data.length), src.width, src.height, saliencyOrder(map), oneByOne(probability), options);
 }
 
 /** Insertion curve: original pixels put back onto a blurred copy from the most salient. Higher AUC is better. */
@@ -159,7 +169,7 @@ export async function insertionCurve(image: RgbImage, map: ArrayLike<number>, pr
   const src = toFloatRgb(image);
   checkMapSize(map, src.width, src.height, 'insertionCurve');
   const blurred = gaussianBlur(src, options.blurSigma ?? RISE_BLUR.sigma, options.blurRadius ?? RISE_BLUR.radius);
-  return curve(blurred.data as Float32Array, src.data, src.width, src.height, map, oneByOne(probability), options);
+  return curve(blurred.data as Float32Array, src.data, src.width, src.height, saliencyOrder(map), oneByOne(probability), options);
 }
 
 /** Both curves of one map. */
@@ -185,11 +195,36 @@ export async function batchedInsertionDeletion(
   score: BatchProbabilityFn,
   options: BatchedCurveOptions = {},
 ): Promise<{ insertion: CurveResult; deletion: CurveResult }> {
+  return insertionDeletionOfMaps(image, score, options)(map);
+}
+
+/**
+ * {@link batchedInsertionDeletion} for several maps of one image scored alike (one class): the
+ * substrates are made once, and maps whose steps change the same pixels ({@link curveKey}) share
+ * one computation of their curves, which are identical (HiResCAM's and XGrad-CAM's maps equal
+ * Grad-CAM's up to rounding on models that end in global average pooling).
+ */
+export function insertionDeletionOfMaps(
+  image: RgbImage,
+  score: BatchProbabilityFn,
+  options: BatchedCurveOptions = {},
+): (map: ArrayLike<number>) => Promise<{ insertion: CurveResult; deletion: CurveResult }> {
   const src = toFloatRgb(image);
-  checkMapSize(map, src.width, src.height, 'insertion/deletion');
   const o = { batchSize: 16, ...options };
-  const blurred = gaussianBlur(src, o.blurSigma ?? RISE_BLUR.sigma, o.blurRadius ?? RISE_BLUR.radius).data as Float32Array;
-  const insertion = await curve(blurred, src.data, src.width, src.height, map, score, o);
-  const deletion = await curve(src.data, new Float32Array(src.data.length), src.width, src.height, map, score, o);
-  return { insertion, deletion };
+  const step = stepSize(src.width * src.height, o);
+  let blurred: Float32Array | undefined;
+  const done: { key: Uint32Array; result: { insertion: CurveResult; deletion: CurveResult } }[] = [];
+  return async (map) => {
+    checkMapSize(map, src.width, src.height, 'insertion/deletion');
+    const order = saliencyOrder(map);
+    const key = stepSets(order, step);
+    const shared = done.find((d) => sameValues(d.key, key));
+    if (shared) return shared.result;
+    blurred ??= gaussianBlur(src, o.blurSigma ?? RISE_BLUR.sigma, o.blurRadius ?? RISE_BLUR.radius).data as Float32Array;
+    const insertion = await curve(blurred, src.data, src.width, src.height, order, score, o);
+    const deletion = await curve(src.data, new Float32Array(src.data.length), src.width, src.height, order, score, o);
+    const result = { insertion, deletion };
+    done.push({ key, result });
+    return result;
+  };
 }

@@ -28,7 +28,7 @@ import type { ProgressStream } from '../../node/progress.js';
 import { Progress } from '../../node/progress.js';
 import type { Shard } from '../../node/run-store.js';
 import { RunStore, shardItems } from '../../node/run-store.js';
-import { batchedInsertionDeletion, curveKey, type BatchedCurveOptions, type CurveResult } from '../../metrics/insertion-deletion.js';
+import { insertionDeletionOfMaps, type BatchedCurveOptions } from '../../metrics/insertion-deletion.js';
 import { ModelScorer } from './probability.js';
 import type { EvalEntry, EvalMetric, EvalRecord, EvalSummary } from './records.js';
 import { checkRecords, recordKey, summarizeRecords } from './records.js';
@@ -165,12 +165,6 @@ function atBaseShape(image: RgbImage, shape: [number, number]): RgbImage {
   return { width: shape[1], height: shape[0], channels: 3, data };
 }
 
-function sameValues(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Settings that change results: stored with each record, checked on resume. */
 function runSettings(o: EvalRunOptions): Record<string, unknown> {
   const m = o.methodOptions ?? {};
@@ -288,10 +282,9 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
           return entry;
         };
         const mapFor = async (method: string, target: number): Promise<Float32Array> => (await computeMap(method, target)).map;
-        // Maps whose steps change the same pixels have identical curves and share one computation
-        // (HiResCAM's and XGrad-CAM's maps equal Grad-CAM's up to rounding on models that end in
-        // global average pooling: up to a quarter of the forward passes of a run).
-        const curves: { target: number; key: Uint32Array; result: { insertion: CurveResult; deletion: CurveResult } }[] = [];
+        // Insertion/deletion per class: substrates made once, curves shared by maps whose steps
+        // change the same pixels (up to a quarter of a run's forward passes).
+        const curvesOf = new Map<number, ReturnType<typeof insertionDeletionOfMaps>>();
         const sizesOf = (method: string, target: number) => {
           const n = maps.get(`${method}/${target}`)?.sizesUsed;
           return n === undefined ? {} : { sizesUsed: n };
@@ -319,12 +312,12 @@ export async function runEvaluation(o: EvalRunOptions): Promise<EvalRunReport> {
               small ??= atBaseShape(image, shape);
               const map = await mapFor(method, target);
               const smallMap = shape[0] === height && shape[1] === width ? map : resizeMapBilinear(map, height, width, shape[0], shape[1]);
-              const key = curveKey(smallMap, o.curve);
-              let c = curves.find((k) => k.target === target && sameValues(k.key, key))?.result;
-              if (!c) {
-                c = await batchedInsertionDeletion(small, smallMap, (ims) => scorer.probabilities(ims, target), o.curve);
-                curves.push({ target, key, result: c });
+              let curves = curvesOf.get(target);
+              if (!curves) {
+                curves = insertionDeletionOfMaps(small, (ims) => scorer.probabilities(ims, target), o.curve);
+                curvesOf.set(target, curves);
               }
+              const c = await curves(smallMap);
               entries.push({ ...base(target, truth), insertion: c.insertion.auc, deletion: c.deletion.auc, points: c.insertion.scores.length, ...sizesOf(method, target) });
             }
           }
