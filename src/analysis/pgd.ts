@@ -227,8 +227,13 @@ export async function classify(model: ModelAdapter, image: RgbImage, p?: ArrayLi
  */
 export function workingImage(image: RgbImage, size: number): RgbImage {
   const [H, W] = scaledShape(image.height, image.width, size);
-  const data = tf.tidy(() => tf.clipByValue(resizeImage(imageToTensor(image), [H, W], 'bilinear'), 0, 255).dataSync() as Float32Array);
-  return { width: W, height: H, channels: 3, data: Float32Array.from(data) };
+  // Read outside tidy: tidy walks what its function returns, a typed array index by index.
+  const resized = tf.tidy(() => tf.clipByValue(resizeImage(imageToTensor(image), [H, W], 'bilinear'), 0, 255));
+  try {
+    return { width: W, height: H, channels: 3, data: Float32Array.from(resized.dataSync()) };
+  } finally {
+    resized.dispose();
+  }
 }
 
 /** Madry et al.'s random start inside the threat model's ball (see {@link PgdOptions.start}). */

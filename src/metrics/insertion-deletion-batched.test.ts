@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RgbImage } from '../core/types.js';
-import { batchedInsertionDeletion, insertionDeletion } from './insertion-deletion.js';
+import { batchedInsertionDeletion, insertionDeletion, insertionDeletionOfMaps } from './insertion-deletion.js';
 
 /** A deterministic pseudo-random image. */
 function noiseImage(width: number, height: number, seed: number): RgbImage {
@@ -48,8 +48,28 @@ describe('batchedInsertionDeletion', () => {
       sizes.push(ims.length);
       return ims.map(probabilityOf);
     }, { pixelsPerStep: 4, batchSize: 5 });
-    // 63 px at 4 per step → 17 points per curve, in batches 5,5,5,2 twice.
-    expect(sizes).toEqual([5, 5, 5, 2, 5, 5, 5, 2]);
+    // 63 px at 4 per step → 17 points per curve: the 15 inner ones in batches of 5, the ends alone
+    // (blurred, original, black; the original is both insertion's last and deletion's first).
+    expect(sizes).toEqual([1, 5, 5, 5, 1, 5, 5, 5, 1]);
+  });
+
+  it('scores the images all curves of one image share once, and equals the per-image curves', async () => {
+    const images: RgbImage[] = [];
+    const curvesOf = insertionDeletionOfMaps(image, async (ims) => {
+      images.push(...ims);
+      return ims.map(probabilityOf);
+    }, { pixelsPerStep: 4, batchSize: 5 });
+    const other = map.map((v, i) => v + ((i * 5) % 7)); // another order: no whole-curve sharing
+    for (const m of [map, other]) {
+      const ref = await insertionDeletion(image, m, single, { pixelsPerStep: 4 });
+      const got = await curvesOf(m);
+      expect(got.insertion.scores).toEqual(ref.insertion.scores);
+      expect(got.deletion.scores).toEqual(ref.deletion.scores);
+    }
+    // 3 shared ends + 2 maps × 2 curves × 15 inner points; no image scored twice.
+    expect(images.length).toBe(3 + 2 * 2 * 15);
+    const distinct = new Set(images.map((im) => Array.from(im.data).join(',')));
+    expect(distinct.size).toBe(images.length);
   });
 
   it('rejects bad maps, options and scorers', async () => {
@@ -57,6 +77,6 @@ describe('batchedInsertionDeletion', () => {
     await expect(batchedInsertionDeletion(image, map, batched, { batchSize: 0 })).rejects.toThrow(/batchSize/);
     await expect(batchedInsertionDeletion(image, map, batched, { steps: 0 })).rejects.toThrow(/steps/);
     await expect(batchedInsertionDeletion(image, map, async (ims) => ims.map(() => 2))).rejects.toThrow(/outside \[0, 1\]/);
-    await expect(batchedInsertionDeletion(image, map, async () => [0.5])).rejects.toThrow(/returned 1 values/);
+    await expect(batchedInsertionDeletion(image, map, async () => [0.5], { pixelsPerStep: 4 })).rejects.toThrow(/returned 1 values/);
   });
 });

@@ -102,8 +102,33 @@ function stepSize(n: number, options: CurveOptions): number {
 }
 
 /**
+ * Scores of the two images every curve of one image passes through whatever its map (the
+ * unchanged `start` and the all-changed `finish`), each computed on first use and then shared.
+ */
+interface EndScores {
+  start(): Promise<number>;
+  finish(): Promise<number>;
+}
+
+/** Probability of one image, scored once by `score` when first asked for. */
+function scoredOnce(image: () => RgbImage, score: BatchProbabilityFn): () => Promise<number> {
+  let p: Promise<number> | undefined;
+  return () =>
+    (p ??= score([image()]).then((got) => {
+      if (got.length !== 1) throw new Error(`batch scorer returned ${got.length} values for 1 image`);
+      return got[0]!;
+    }));
+}
+
+function checkedProbability(p: unknown): number {
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`probability ${p} outside [0, 1]`);
+  return p;
+}
+
+/**
  * Walk the saliency order from `start`, copying pixels of `finish` over it step by step, and score
- * the intermediate images `batchSize` at a time.
+ * the intermediate images `batchSize` at a time. With `ends`, the first and last points (the
+ * unchanged and the fully changed image) come from there instead of the scorer.
  */
 async function curve(
   start: Float32Array,
@@ -113,19 +138,28 @@ async function curve(
   order: Uint32Array,
   score: BatchProbabilityFn,
   options: BatchedCurveOptions,
+  ends?: EndScores,
 ): Promise<CurveResult> {
   const n = width * height;
   const step = stepSize(n, options);
   const batchSize = options.batchSize ?? 1;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const total = Math.ceil(n / step) + 1;
+  const fractions = Array.from({ length: total }, (_, i) => Math.min(n, i * step) / n);
+  const scores = new Array<number>(total);
+  let scored = 0;
+  const record = (i: number, p: unknown) => {
+    scores[i] = checkedProbability(p);
+    options.onStep?.(++scored, total);
+  };
+  const inner = ends ? [1, total - 1] : [0, total];
+  if (ends) record(0, await ends.start());
   const current = Float32Array.from(start);
-  const scores: number[] = [];
-  const fractions: number[] = [];
   let changed = 0;
-  for (let first = 0; first < total; first += batchSize) {
+  for (let first = inner[0]!; first < inner[1]!; first += batchSize) {
+    const last = Math.min(inner[1]!, first + batchSize);
     const batch: RgbImage[] = [];
-    for (let i = first; i < Math.min(total, first + batchSize); i++) {
+    for (let i = first; i < last; i++) {
       const upto = Math.min(n, i * step);
       for (; changed < upto; changed++) {
         const p = 3 * order[changed]!;
@@ -135,16 +169,12 @@ async function curve(
       }
       // Each image gets its own copy: the scorer may keep or transfer the buffer.
       batch.push({ width, height, channels: 3, data: Float32Array.from(current) });
-      fractions.push(upto / n);
     }
     const got = await score(batch);
     if (got.length !== batch.length) throw new Error(`batch scorer returned ${got.length} values for ${batch.length} images`);
-    for (const p of got) {
-      if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`probability ${p} outside [0, 1]`);
-      scores.push(p);
-      options.onStep?.(scores.length, total);
-    }
+    got.forEach((p, k) => record(first + k, p));
   }
+  if (ends) record(total - 1, await ends.finish());
   return { auc: trapezoidAuc(fractions, scores), scores, fractions };
 }
 
@@ -202,7 +232,10 @@ export async function batchedInsertionDeletion(
  * {@link batchedInsertionDeletion} for several maps of one image scored alike (one class): the
  * substrates are made once, and maps whose steps change the same pixels ({@link curveKey}) share
  * one computation of their curves, which are identical (HiResCAM's and XGrad-CAM's maps equal
- * Grad-CAM's up to rounding on models that end in global average pooling).
+ * Grad-CAM's up to rounding on models that end in global average pooling). The images every curve
+ * passes through (the original, the blurred and the black one) are scored once, each alone; with a
+ * scorer that scores an image the same whatever shares its batch (onnxruntime's and TF.js's CPU
+ * kernels compute each image of a batch apart), the curves equal those of scoring every point.
  */
 export function insertionDeletionOfMaps(
   image: RgbImage,
@@ -213,6 +246,12 @@ export function insertionDeletionOfMaps(
   const o = { batchSize: 16, ...options };
   const step = stepSize(src.width * src.height, o);
   let blurred: Float32Array | undefined;
+  const blur = () => (blurred ??= gaussianBlur(src, o.blurSigma ?? RISE_BLUR.sigma, o.blurRadius ?? RISE_BLUR.radius).data as Float32Array);
+  const black = new Float32Array(src.data.length);
+  const asImage = (data: Float32Array): RgbImage => ({ width: src.width, height: src.height, channels: 3, data: Float32Array.from(data) });
+  const original = scoredOnce(() => asImage(src.data), score);
+  const insertionEnds: EndScores = { start: scoredOnce(() => asImage(blur()), score), finish: original };
+  const deletionEnds: EndScores = { start: original, finish: scoredOnce(() => asImage(black), score) };
   const done: { key: Uint32Array; result: { insertion: CurveResult; deletion: CurveResult } }[] = [];
   return async (map) => {
     checkMapSize(map, src.width, src.height, 'insertion/deletion');
@@ -220,9 +259,8 @@ export function insertionDeletionOfMaps(
     const key = stepSets(order, step);
     const shared = done.find((d) => sameValues(d.key, key));
     if (shared) return shared.result;
-    blurred ??= gaussianBlur(src, o.blurSigma ?? RISE_BLUR.sigma, o.blurRadius ?? RISE_BLUR.radius).data as Float32Array;
-    const insertion = await curve(blurred, src.data, src.width, src.height, order, score, o);
-    const deletion = await curve(src.data, new Float32Array(src.data.length), src.width, src.height, order, score, o);
+    const insertion = await curve(blur(), src.data, src.width, src.height, order, score, o, insertionEnds);
+    const deletion = await curve(src.data, black, src.width, src.height, order, score, o, deletionEnds);
     const result = { insertion, deletion };
     done.push({ key, result });
     return result;

@@ -52,8 +52,9 @@ describeShared('models/mobilenet_v1_0.25_224', ...IMAGES.map((f) => `data/imagen
     const shared = await run(['gradcam', 'xgradcam', 'hirescam'], 'shared');
     const other = await run(['gradcam', 'normgrad'], 'other');
     const auc = (rs: EvalRecord[], key: string) => rs.find((r) => r.key === key)!.entries.map((e) => [e.insertion, e.deletion]);
-    // One prediction per image (its target), then one per curve (11 points fit one batch), two curves per map.
-    expect(alone.calls).toBe(IMAGES.length * 3);
+    // Per image: one prediction (its target), one for each image all its curves share (the
+    // original, blurred and black one), one per curve for the 9 points between (one batch).
+    expect(alone.calls).toBe(IMAGES.length * (1 + 3 + 2));
     let computed = 0;
     let sharedMaps = 0;
     for (const f of IMAGES) {

@@ -161,8 +161,13 @@ interface ClassTarget {
 /** The image in pixel space at the base pass's shape (what insertion/deletion modifies). */
 function atBaseShape(image: RgbImage, shape: [number, number]): RgbImage {
   if (shape[0] === image.height && shape[1] === image.width) return image;
-  const data = tf.tidy(() => resizeImage(imageToTensor(image), shape, 'bilinear').dataSync() as Float32Array);
-  return { width: shape[1], height: shape[0], channels: 3, data };
+  // Read outside tidy: tidy walks what its function returns, a typed array index by index.
+  const resized = tf.tidy(() => resizeImage(imageToTensor(image), shape, 'bilinear'));
+  try {
+    return { width: shape[1], height: shape[0], channels: 3, data: resized.dataSync() as Float32Array };
+  } finally {
+    resized.dispose();
+  }
 }
 
 /** Settings that change results: stored with each record, checked on resume. */
