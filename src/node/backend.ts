@@ -6,6 +6,7 @@
 import os from 'node:os';
 import * as tf from '../core/tf.js';
 import '@tensorflow/tfjs-backend-cpu';
+import { checkThreads } from './threads.js';
 import { initWasmBackend } from './wasm-threads.js';
 
 /** Backends {@link initBackend} accepts. */
@@ -53,9 +54,7 @@ export async function initBackend(name: BackendName = 'auto', opts: BackendOptio
   if (!['wasm', 'cpu', 'tensorflow', 'auto'].includes(name)) {
     throw new RangeError(`unknown backend '${String(name)}' (expected wasm, cpu, tensorflow or auto)`);
   }
-  if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1)) {
-    throw new RangeError(`threads must be a positive integer, got ${opts.threads}`);
-  }
+  checkThreads(opts.threads);
   const key = `${name}:${opts.threads ?? ''}`;
   if (last && last.key === key && tf.getBackend() === last.info.backend) return last.info;
   const info = await start(name, opts);

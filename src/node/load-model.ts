@@ -8,6 +8,7 @@ import { buildAdapter as buildModelAdapter, formatOfName } from '../models/build
 import { ZOO, parseLabels, type ModelFile, type ModelManifest } from '../models/manifest.js';
 import type { FileReader } from '../models/tfjs-artifacts.js';
 import type { OnnxExporter } from '../models/onnx-export/exporter.js';
+import { checkThreads } from './threads.js';
 import { ModelError, fetchBytes, joinUrl, resolveInside, resolveZooFile, safeRelativePath } from './model-store.js';
 
 /** Forward engine choice of {@link loadModel}. */
@@ -150,9 +151,8 @@ async function buildAdapter(
 }
 
 function ortThreads(opts: LoadModelOptions): { intraOpNumThreads?: number } {
-  if (opts.threads === undefined) return {};
-  if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new RangeError(`threads must be a positive integer, got ${opts.threads}`);
-  return { intraOpNumThreads: opts.threads };
+  checkThreads(opts.threads);
+  return opts.threads === undefined ? {} : { intraOpNumThreads: opts.threads };
 }
 
 function engineOf(opts: LoadModelOptions): Engine {
