@@ -26,12 +26,17 @@ export function resolvePreprocess(p: PreprocessPreset | string | PreprocessSpec)
   return spec;
 }
 
-/** Converts an RGB(A) image to a float tensor `[1, H, W, 3]` on the 0..255 scale (alpha dropped). */
-export function imageToTensor(image: RgbImage): tf.Tensor4D {
-  const { width, height, channels, data } = image;
+/** Throws unless `image` holds width × height pixels of 3 or 4 channels. */
+function checkImageData({ width, height, channels, data }: RgbImage): void {
   if (!(width > 0 && height > 0) || (channels !== 3 && channels !== 4) || data.length !== width * height * channels) {
     throw new Error(`image data does not match ${width}×${height}×${channels}`);
   }
+}
+
+/** Converts an RGB(A) image to a float tensor `[1, H, W, 3]` on the 0..255 scale (alpha dropped). */
+export function imageToTensor(image: RgbImage): tf.Tensor4D {
+  checkImageData(image);
+  const { width, height, channels, data } = image;
   const rgb = new Float32Array(width * height * 3);
   for (let i = 0, j = 0; i < rgb.length; i += 3, j += channels) {
     rgb[i] = data[j];
@@ -74,9 +79,7 @@ export function normalizedBatch(images: readonly RgbImage[], spec: PreprocessSpe
   for (const image of images) {
     const { channels, data } = image;
     if (image.width !== width || image.height !== height) throw new RangeError('normalizedBatch: images must share one size');
-    if (!(width > 0 && height > 0) || (channels !== 3 && channels !== 4) || data.length !== pixels * channels) {
-      throw new Error(`image data does not match ${image.width}×${image.height}×${channels}`);
-    }
+    checkImageData(image);
     // Channels unrolled (a third of the time of a loop over them); storing into the Float32Array
     // rounds the last division as f() would.
     for (let j = 0; j < data.length; j += channels, o += 3) {
