@@ -73,6 +73,7 @@ export function normalizedBatch(images: readonly RgbImage[], spec: PreprocessSpe
   const [r, g, b] = spec.bgr ? [2, 1, 0] : [0, 1, 2];
   const [m0, m1, m2] = mean as [number, number, number];
   const [s0, s1, s2] = std as [number, number, number];
+  const unitStd = s0 === 1 && s1 === 1 && s2 === 1;
   const pixels = width * height;
   const out = new Float32Array(images.length * pixels * 3);
   let o = 0;
@@ -80,12 +81,20 @@ export function normalizedBatch(images: readonly RgbImage[], spec: PreprocessSpe
     const { channels, data } = image;
     if (image.width !== width || image.height !== height) throw new RangeError('normalizedBatch: images must share one size');
     checkImageData(image);
-    // Channels unrolled (a third of the time of a loop over them); storing into the Float32Array
-    // rounds the last division as f() would.
-    for (let j = 0; j < data.length; j += channels, o += 3) {
-      out[o] = f(f(f(data[j + r]!) / scale) - m0) / s0;
-      out[o + 1] = f(f(f(data[j + g]!) / scale) - m1) / s1;
-      out[o + 2] = f(f(f(data[j + b]!) / scale) - m2) / s2;
+    // Channels unrolled (a quarter faster than a loop over them); storing into the Float32Array
+    // rounds the last step as f() would, and a division by 1 (most presets' std) changes nothing.
+    if (unitStd) {
+      for (let j = 0; j < data.length; j += channels, o += 3) {
+        out[o] = f(f(data[j + r]!) / scale) - m0;
+        out[o + 1] = f(f(data[j + g]!) / scale) - m1;
+        out[o + 2] = f(f(data[j + b]!) / scale) - m2;
+      }
+    } else {
+      for (let j = 0; j < data.length; j += channels, o += 3) {
+        out[o] = f(f(f(data[j + r]!) / scale) - m0) / s0;
+        out[o + 1] = f(f(f(data[j + g]!) / scale) - m1) / s1;
+        out[o + 2] = f(f(f(data[j + b]!) / scale) - m2) / s2;
+      }
     }
   }
   return tf.tensor4d(out, [images.length, height, width, 3]);
