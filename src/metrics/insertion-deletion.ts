@@ -234,8 +234,8 @@ export async function batchedInsertionDeletion(
  * one computation of their curves, which are identical (HiResCAM's and XGrad-CAM's maps equal
  * Grad-CAM's up to rounding on models that end in global average pooling). The images every curve
  * passes through (the original, the blurred and the black one) are scored once, each alone; with a
- * scorer that scores an image the same whatever shares its batch (onnxruntime's and TF.js's CPU
- * kernels compute each image of a batch apart), the curves equal those of scoring every point.
+ * scorer that scores an image the same whatever shares its batch (onnxruntime does on the zoo
+ * models, to the last bit), the curves equal those of scoring every point.
  */
 export function insertionDeletionOfMaps(
   image: RgbImage,
