@@ -1,7 +1,7 @@
 import * as tf from '../core/tf.js';
 import type { ModelAdapter, RgbImage } from '../core/types.js';
 import { imageToTensor, normalizeInput } from '../core/preprocess.js';
-import { resizeImage } from '../core/resize.js';
+import { resizePixels } from '../core/resize.js';
 import { scaledShape } from '../core/schedule.js';
 import { argmax, softmax } from '../core/target.js';
 import { createRng } from '../scenes/rng.js';
@@ -227,13 +227,8 @@ export async function classify(model: ModelAdapter, image: RgbImage, p?: ArrayLi
  */
 export function workingImage(image: RgbImage, size: number): RgbImage {
   const [H, W] = scaledShape(image.height, image.width, size);
-  // Read outside tidy: tidy walks what its function returns, a typed array index by index.
-  const resized = tf.tidy(() => tf.clipByValue(resizeImage(imageToTensor(image), [H, W], 'bilinear'), 0, 255));
-  try {
-    return { width: W, height: H, channels: 3, data: Float32Array.from(resized.dataSync()) };
-  } finally {
-    resized.dispose();
-  }
+  const resized = resizePixels(image, [H, W]);
+  return { ...resized, data: resized.data.map((v) => Math.min(255, Math.max(0, v))) };
 }
 
 /** Madry et al.'s random start inside the threat model's ball (see {@link PgdOptions.start}). */

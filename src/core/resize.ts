@@ -1,4 +1,6 @@
 import * as tf from './tf.js';
+import { imageToTensor } from './preprocess.js';
+import type { RgbImage } from './types.js';
 
 /**
  * Bilinear resize with half-pixel centres and no antialiasing, the convention of PyTorch's
@@ -58,4 +60,18 @@ export function resizeBicubic(x: tf.Tensor4D, size: readonly [number, number]): 
 /** Resize by name: `bilinear` or `bicubic`. */
 export function resizeImage(x: tf.Tensor4D, size: readonly [number, number], mode: 'bilinear' | 'bicubic'): tf.Tensor4D {
   return mode === 'bicubic' ? resizeBicubic(x, size) : resizeBilinear(x, size);
+}
+
+/**
+ * `image` resized bilinearly to `[H, W]` in pixel space (0..255, alpha dropped), as a float image
+ * that owns its data.
+ */
+export function resizePixels(image: RgbImage, shape: readonly [number, number]): RgbImage & { channels: 3; data: Float32Array } {
+  // Read outside tidy: tidy walks what its function returns, a typed array index by index.
+  const resized = tf.tidy(() => resizeImage(imageToTensor(image), shape, 'bilinear'));
+  try {
+    return { width: shape[1], height: shape[0], channels: 3, data: Float32Array.from(resized.dataSync()) };
+  } finally {
+    resized.dispose();
+  }
 }

@@ -6,10 +6,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '../../core/tf.js';
 import type { ModelAdapter, RgbImage } from '../../core/types.js';
-import { imageToTensor } from '../../core/preprocess.js';
-import { resizeImage } from '../../core/resize.js';
+import { resizePixels } from '../../core/resize.js';
 import { argmax } from '../../core/target.js';
 import { getMethod } from '../../methods/index.js';
 import { acceptPolicyOf } from '../../methods/cameras.js';
@@ -161,13 +159,7 @@ interface ClassTarget {
 /** The image in pixel space at the base pass's shape (what insertion/deletion modifies). */
 function atBaseShape(image: RgbImage, shape: [number, number]): RgbImage {
   if (shape[0] === image.height && shape[1] === image.width) return image;
-  // Read outside tidy: tidy walks what its function returns, a typed array index by index.
-  const resized = tf.tidy(() => resizeImage(imageToTensor(image), shape, 'bilinear'));
-  try {
-    return { width: shape[1], height: shape[0], channels: 3, data: resized.dataSync() as Float32Array };
-  } finally {
-    resized.dispose();
-  }
+  return resizePixels(image, shape);
 }
 
 /** Settings that change results: stored with each record, checked on resume. */
