@@ -7,11 +7,14 @@
  *   npx tsx scripts/density-by-sizes.ts [--baseline gradcam] out/eval/density-*
  *
  * Each argument is an `--out` folder of `cameras eval density` run with `cameras` and the baseline
- * among its methods (its `density-MODEL.jsonl` is read).
+ * among its methods: its summary.json names the model, whose `density-MODEL.jsonl` is read (a
+ * merged run's, not its shards').
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkRecords } from '../src/cli/eval/records.js';
 import { meanInterval } from '../src/metrics/bootstrap.js';
+import { readRunFile } from '../src/node/run-store.js';
 
 interface Entry {
   className: string;
@@ -40,13 +43,13 @@ const ci = (v: readonly number[], digits: number) => {
 };
 
 for (const folder of args) {
-  const file = fs.readdirSync(folder).find((f) => /^density-.*\.jsonl$/.test(f));
-  if (!file) throw new Error(`${folder}: no density-MODEL.jsonl`);
+  const { metric, model } = JSON.parse(fs.readFileSync(path.join(folder, 'summary.json'), 'utf8')) as { metric: string; model: string };
+  if (metric !== 'density') throw new Error(`${folder}: a ${metric} run, not density`);
+  const file = path.join(folder, `density-${model}.jsonl`);
+  if (!fs.existsSync(file)) throw new Error(`${file}: no such results file`);
   const byItem = new Map<string, Map<string, Entry>>();
-  for (const line of fs.readFileSync(path.join(folder, file), 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const r = JSON.parse(line) as { image: string; method: string; entries?: Entry[] };
-    for (const e of r.entries ?? []) {
+  for (const r of checkRecords((await readRunFile(file)).records, file)) {
+    for (const e of r.entries as unknown as Entry[]) {
       const item = `${r.image}/${e.className}`;
       if (!byItem.has(item)) byItem.set(item, new Map());
       byItem.get(item)!.set(r.method, e);
@@ -58,7 +61,7 @@ for (const folder of args) {
     return c && g && c.sizesUsed !== undefined ? [{ c, g, k: c.sizesUsed }] : [];
   });
   if (pairs.length === 0) throw new Error(`${folder}: no items with both cameras and ${baseline}`);
-  process.stdout.write(`**${file.replace(/^density-|\.jsonl$/g, '')}: CAMERAS minus ${baseline}, by sizes kept**\n\n`);
+  process.stdout.write(`**${model}: CAMERAS minus ${baseline}, by sizes kept**\n\n`);
   process.stdout.write(`| sizes kept | n | ρ⁺ difference | ρ⁻ difference | p⁺ CAMERAS / ${baseline} | map mean CAMERAS / ${baseline} |\n|---|---:|---:|---:|---:|---:|\n`);
   for (const [label, inBucket] of BUCKETS) {
     const p = pairs.filter((x) => inBucket(x.k));
