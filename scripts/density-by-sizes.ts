@@ -44,7 +44,7 @@ const ci = (v: readonly number[], digits: number) => {
 
 for (const folder of args) {
   const { metric, model } = JSON.parse(fs.readFileSync(path.join(folder, 'summary.json'), 'utf8')) as { metric: string; model: string };
-  if (metric !== 'density') throw new Error(`${folder}: a ${metric} run, not density`);
+  if (metric !== 'density') throw new Error(`${folder}: its summary is of metric ${metric}, not density`);
   const file = path.join(folder, `density-${model}.jsonl`);
   if (!fs.existsSync(file)) throw new Error(`${file}: no such results file`);
   const byItem = new Map<string, Map<string, Entry>>();
